@@ -50,3 +50,10 @@ func (n *node) sizeHint() int {
 	}
 	return size
 }
+
+// Snapshot returns a tree at t's current state that changes independently
+// of t: both share the (immutable) hashed nodes.
+func (t *Tree) Snapshot() *Tree {
+	t.Root()
+	return &Tree{src: t.src, cache: t.cache, root: t.root, rootC: t.rootC}
+}
