@@ -15,7 +15,7 @@ const Version = 3
 type Commit struct {
 	DID     syntax.DID
 	Version int64
-	Data    cid.CID  // root of the MST
+	Data    cid.CID // root of the MST
 	Rev     syntax.TID
 	Prev    *cid.CID // always nil in v3 commits we write; tolerated when read
 	Sig     []byte

@@ -1,0 +1,61 @@
+// Command rhizome is the Rhizome binary: the personal data pod and the
+// tools around it. Each subcommand lives in its own file.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+type command struct {
+	name, usage string
+	run         func(ctx context.Context, args []string) error
+}
+
+var commands = []command{
+	{"version", "print the version", runVersion},
+	{"car", "verify or inspect repository CAR files (car verify FILE)", runCAR},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage()
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			if err := c.run(ctx, args[1:]); err != nil {
+				fmt.Fprintln(os.Stderr, "rhizome:", err)
+				return exitCode(err)
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(os.Stderr, "rhizome: unknown command %q\n\n", args[0])
+	usage()
+	return 2
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: rhizome COMMAND [ARGS]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(os.Stderr, "  %-8s %s\n", c.name, c.usage)
+	}
+}
+
+func runVersion(context.Context, []string) error {
+	fmt.Println("rhizome", version)
+	return nil
+}
