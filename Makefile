@@ -1,0 +1,34 @@
+# Rhizome: the two commands a user needs are `make run` and `make test`.
+GO        ?= go
+ARGS      ?= help
+FUZZTIME  ?= 60s
+BENCHTIME ?= 1s
+
+.PHONY: run test unit fuzz-smoke fuzz bench vet tidy-check build
+
+run: ## run the binary (make run ARGS="car verify repo.car")
+	$(GO) run ./cmd/rhizome $(ARGS)
+
+build:
+	$(GO) build -o bin/rhizome ./cmd/rhizome
+
+test: unit fuzz-smoke ## the whole suite: unit, interop, property and a short run of every fuzz target
+
+unit:
+	@.ci/check-shared
+	$(GO) test -count=1 -timeout 20m ./...
+
+fuzz-smoke:
+	@.ci/fuzz 5s
+
+fuzz: ## every fuzz target for FUZZTIME each
+	@.ci/fuzz $(FUZZTIME)
+
+bench: ## benchmarks, ours beside indigo; see docs/BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./...
+
+vet:
+	$(GO) vet ./...
+
+tidy-check:
+	$(GO) mod tidy -diff
