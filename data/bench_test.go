@@ -1,0 +1,84 @@
+package data
+
+import "testing"
+
+// postRecord is shaped like an app.bsky.feed.post with a reply, a facet
+// and an image embed.
+func postRecord() map[string]any {
+	ref := map[string]any{
+		"uri": "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3kznmn7xqxl22",
+		"cid": testCID.String(),
+	}
+	return map[string]any{
+		"$type":     "app.bsky.feed.post",
+		"text":      "Looking at the new lexicon docs over coffee ☕ — https://atproto.com/specs/lexicon is worth a read",
+		"createdAt": "2024-05-06T17:24:41.564Z",
+		"langs":     []any{"en"},
+		"reply":     map[string]any{"root": ref, "parent": ref},
+		"facets": []any{map[string]any{
+			"index":    map[string]any{"byteStart": int64(52), "byteEnd": int64(88)},
+			"features": []any{map[string]any{"$type": "app.bsky.richtext.facet#link", "uri": "https://atproto.com/specs/lexicon"}},
+		}},
+		"embed": map[string]any{
+			"$type": "app.bsky.embed.images",
+			"images": []any{map[string]any{
+				"alt":         "a cup of coffee next to a laptop",
+				"image":       Blob{Ref: testRawCID, MimeType: "image/jpeg", Size: 421766}.Map(),
+				"aspectRatio": map[string]any{"width": int64(1836), "height": int64(530)},
+			}},
+		},
+	}
+}
+
+func BenchmarkMarshalCBOR(b *testing.B) {
+	v := postRecord()
+	buf := mustCBOR(b, v)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = AppendCBOR(buf[:0], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshalCBOR(b *testing.B) {
+	buf := mustCBOR(b, postRecord())
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := UnmarshalCBOR(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMarshalJSON(b *testing.B) {
+	v := postRecord()
+	out, err := MarshalJSON(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MarshalJSON(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshalJSON(b *testing.B) {
+	in, err := MarshalJSON(postRecord())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := UnmarshalJSON(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
