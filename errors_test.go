@@ -1,0 +1,44 @@
+package rhizome
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestKindOf(t *testing.T) {
+	base := E("parse did", Invalid, "bad")
+	wrapped := fmt.Errorf("create account: %w", base)
+	outer := E("serve", Other, wrapped)
+	cases := []struct {
+		err  error
+		want Kind
+	}{
+		{nil, Other},
+		{errors.New("plain"), Other},
+		{base, Invalid},
+		{wrapped, Invalid},
+		{outer, Invalid},
+		{E("get", NotFound, outer), NotFound},
+	}
+	for _, c := range cases {
+		if got := KindOf(c.err); got != c.want {
+			t.Errorf("KindOf(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+	if !Is(wrapped, Invalid) || Is(nil, Other) {
+		t.Fatal("Is wrong")
+	}
+}
+
+func TestError_Error(t *testing.T) {
+	if got := E("parse did", Invalid, "bad").Error(); got != "parse did: bad" {
+		t.Fatalf("got %q", got)
+	}
+	if got := E("x", NotFound, nil).Error(); got != "x: not found" {
+		t.Fatalf("got %q", got)
+	}
+	if got := Errorf("", Invalid, "n=%d", 3).Error(); got != "n=3" {
+		t.Fatalf("got %q", got)
+	}
+}
