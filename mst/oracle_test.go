@@ -109,3 +109,37 @@ func TestTree_MatchesIndigo(t *testing.T) {
 		}
 	}
 }
+
+func TestBuild_MatchesIndigo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for s := 0; s < 200; s++ {
+		n := rng.IntN(300)
+		if s%40 == 0 {
+			n = rng.IntN(10001)
+		}
+		keys := randomKeys(rng, n)
+		m := make(map[string]cid.CID, n)
+		var entries []Entry
+		for _, k := range keys {
+			m[k] = randomCID(rng)
+			entries = append(entries, Entry{k, m[k]})
+		}
+		tree, err := Build(mem.NewBlocks(), entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := tree.Root(), indigoRoot(t, m); got != want {
+			t.Fatalf("set %d (%d keys): Build root %s, indigo %s", s, n, got, want)
+		}
+		// The built tree works as a normal one afterwards.
+		if len(keys) > 0 {
+			if v, ok, err := tree.Get(context.Background(), keys[0]); err != nil || !ok || v != m[keys[0]] {
+				t.Fatalf("Get after Build: %v %v", ok, err)
+			}
+		}
+	}
+	dup := []Entry{{"a.b/c", randomCID(rng)}, {"a.b/c", randomCID(rng)}}
+	if _, err := Build(mem.NewBlocks(), dup); err == nil {
+		t.Fatal("duplicate keys accepted")
+	}
+}

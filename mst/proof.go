@@ -107,26 +107,32 @@ func (t *Tree) invertOne(ctx context.Context, op Op) error {
 
 // InversionProof returns the CIDs of the nodes a consumer needs to invert
 // ops against the tree rooted at root (the state after the ops): the
-// nodes the inversion reads, in the order it reads them, including the
+// nodes the inversion reaches, in the order it reaches them, including the
 // neighbours that splits and merges touch. It also checks that inverting
 // yields prevData, so a commit never ships a proof that does not verify.
 func InversionProof(ctx context.Context, src rhizome.BlockReader, root, prevData cid.CID, ops []Op) ([]cid.CID, error) {
-	rec := NewRecorder(src)
-	t := Load(rec, root)
+	return Load(src, root).InversionProof(ctx, prevData, ops)
+}
+
+// InversionProof is the package function for a tree already in memory,
+// such as the one a commit just built; t itself is left unchanged.
+func (t *Tree) InversionProof(ctx context.Context, prevData cid.CID, ops []Op) ([]cid.CID, error) {
+	s := t.Snapshot()
+	s.rec = &recording{seen: make(map[cid.CID]bool)}
 	for _, op := range ops {
 		if op.IsCreate() {
-			if err := t.readNeighbours(ctx, op.Key); err != nil {
+			if err := s.readNeighbours(ctx, op.Key); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := t.Invert(ctx, ops); err != nil {
+	if err := s.Invert(ctx, ops); err != nil {
 		return nil, err
 	}
-	if got := t.Root(); got != prevData {
+	if got := s.Root(); got != prevData {
 		return nil, rhizome.Errorf("prove ops", rhizome.Invalid, "inverted root %s is not prevData %s", got, prevData)
 	}
-	return rec.Read(), nil
+	return s.rec.order, nil
 }
 
 // readNeighbours reads the subtrees on either side of key down their spines

@@ -16,6 +16,22 @@ type Tree struct {
 	root  *node // nil until loaded
 	rootC cid.CID
 	fresh []rhizome.Block // nodes hashed since the last NewBlocks
+	rec   *recording      // if set, the stored nodes operations reach
+}
+
+// recording lists the clean (stored) nodes a tree's operations reach, in
+// first-reached order.
+type recording struct {
+	seen  map[cid.CID]bool
+	order []cid.CID
+}
+
+func (t *Tree) note(n *node) {
+	if t.rec == nil || n == nil || n.dirty || t.rec.seen[n.cid] {
+		return
+	}
+	t.rec.seen[n.cid] = true
+	t.rec.order = append(t.rec.order, n.cid)
 }
 
 // Cache holds decoded, checked, immutable nodes by CID so trees over the
@@ -75,6 +91,7 @@ func (t *Tree) WithCache(c *Cache) *Tree {
 // rootNode loads the root node if needed.
 func (t *Tree) rootNode(ctx context.Context) (*node, error) {
 	if t.root != nil {
+		t.note(t.root)
 		return t.root, nil
 	}
 	n, err := t.load(ctx, t.rootC, -1, bounds{})
@@ -82,6 +99,7 @@ func (t *Tree) rootNode(ctx context.Context) (*node, error) {
 		return nil, err
 	}
 	t.root = n
+	t.note(n)
 	return n, nil
 }
 
@@ -91,12 +109,16 @@ func (t *Tree) child(ctx context.Context, n *node, i int, bnd bounds) (*node, bo
 	cb := n.childBounds(i, bnd)
 	l := n.linkAt(i)
 	if l.n != nil {
+		t.note(l.n)
 		return l.n, cb, nil
 	}
 	if !l.cid.Defined() {
 		return nil, cb, nil
 	}
 	c, err := t.load(ctx, l.cid, n.level-1, cb)
+	if err == nil {
+		t.note(c)
+	}
 	return c, cb, err
 }
 

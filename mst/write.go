@@ -39,7 +39,9 @@ func (t *Tree) hash(n *node) {
 	data := n.encode(make([]byte, 0, n.sizeHint()))
 	n.cid = cid.Sum(cid.DagCBOR, data)
 	n.dirty = false
-	t.fresh = append(t.fresh, rhizome.Block{CID: n.cid, Data: data})
+	if t.rec == nil {
+		t.fresh = append(t.fresh, rhizome.Block{CID: n.cid, Data: data})
+	}
 	t.cache.put(n)
 }
 

@@ -97,7 +97,7 @@ func (r *Repo) finish(ctx context.Context, tree *mst.Tree, res *Result, records 
 		return nil, err
 	}
 	nodes := tree.NewBlocks()
-	proof, err := proofBeyond(ctx, r.bs, nodes, c.Data, res.PrevData, res.Ops)
+	proof, err := proofBeyond(ctx, tree, nodes, res.PrevData, res.Ops)
 	if err != nil {
 		return nil, err
 	}
@@ -183,48 +183,19 @@ func recordBlock(rec []byte) (rhizome.Block, error) {
 // proofBeyond returns the nodes, besides the new ones, that a consumer
 // needs to invert ops. It also proves the commit: inverting must give
 // prevData.
-func proofBeyond(ctx context.Context, bs rhizome.BlockReader, fresh []rhizome.Block, root, prevData cid.CID, ops []mst.Op) ([]cid.CID, error) {
-	over := overlay{fresh: make(map[cid.CID][]byte, len(fresh)), base: bs}
-	for _, b := range fresh {
-		over.fresh[b.CID] = b.Data
-	}
-	read, err := mst.InversionProof(ctx, over, root, prevData, ops)
+func proofBeyond(ctx context.Context, tree *mst.Tree, fresh []rhizome.Block, prevData cid.CID, ops []mst.Op) ([]cid.CID, error) {
+	read, err := tree.InversionProof(ctx, prevData, ops)
 	if err != nil {
 		return nil, err
+	}
+	isNew := make(map[cid.CID]bool, len(fresh))
+	for _, b := range fresh {
+		isNew[b.CID] = true
 	}
 	var out []cid.CID
 	for _, c := range read {
-		if _, ok := over.fresh[c]; !ok {
+		if !isNew[c] {
 			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-// overlay reads fresh blocks first, then the base store.
-type overlay struct {
-	fresh map[cid.CID][]byte
-	base  rhizome.BlockReader
-}
-
-func (o overlay) GetBlocks(ctx context.Context, cids []cid.CID) ([][]byte, error) {
-	out := make([][]byte, len(cids))
-	var missing []cid.CID
-	for i, c := range cids {
-		if out[i] = o.fresh[c]; out[i] == nil {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	got, err := o.base.GetBlocks(ctx, missing)
-	if err != nil {
-		return nil, err
-	}
-	for i, j := 0, 0; i < len(out); i++ {
-		if out[i] == nil {
-			out[i], j = got[j], j+1
 		}
 	}
 	return out, nil
