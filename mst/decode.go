@@ -1,6 +1,8 @@
 package mst
 
 import (
+	"sync/atomic"
+
 	"github.com/rhizome-pds/rhizome/cbor"
 	"github.com/rhizome-pds/rhizome/cid"
 )
@@ -31,6 +33,7 @@ func decodeNode(c cid.CID, data []byte, level int, bnd bounds) (*node, error) {
 	if err := n.check(bnd); err != nil {
 		return nil, errInvalid("node %s: %v", c, err)
 	}
+	n.kids = make([]atomic.Pointer[node], len(n.entries)+1)
 	return n, nil
 }
 

@@ -3,6 +3,7 @@ package mst
 import (
 	"crypto/sha256"
 	"math/bits"
+	"sync/atomic"
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/cbor"
@@ -31,12 +32,20 @@ type entry struct {
 // node is one MST node. A clean node (dirty == false) has a valid cid and is
 // never modified again, so it can be shared between trees and goroutines.
 // A dirty node belongs to exactly one Tree.
+//
+// A node decoded from a store remembers the children it has resolved in
+// kids (index i+1 for link i), so walks follow pointers instead of looking
+// up the cache. Those pointers are only a memo of what the CIDs already
+// determine, so setting them does not change the node; they are atomic so
+// shared nodes stay safe for concurrent readers. A Tree thus keeps the
+// nodes it has touched alive until it is dropped.
 type node struct {
 	cid     cid.CID
 	dirty   bool
 	level   int
 	left    link
 	entries []entry
+	kids    []atomic.Pointer[node]
 }
 
 // Height returns the level a key lives at: the number of leading pairs of

@@ -23,7 +23,14 @@ func mut(n *node) *node {
 	if n.dirty {
 		return n
 	}
-	return &node{dirty: true, level: n.level, left: n.left, entries: slices.Clone(n.entries)}
+	m := &node{dirty: true, level: n.level, left: n.left, entries: slices.Clone(n.entries)}
+	if n.kids != nil {
+		m.left.n = n.kids[0].Load()
+		for i := range m.entries {
+			m.entries[i].right.n = n.kids[i+1].Load()
+		}
+	}
+	return m
 }
 
 func (n *node) empty() bool { return len(n.entries) == 0 && !n.left.present() }

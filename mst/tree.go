@@ -115,9 +115,18 @@ func (t *Tree) child(ctx context.Context, n *node, i int, bnd bounds) (*node, bo
 	if !l.cid.Defined() {
 		return nil, cb, nil
 	}
+	if n.kids != nil {
+		if c := n.kids[i+1].Load(); c != nil {
+			t.note(c)
+			return c, cb, nil
+		}
+	}
 	c, err := t.load(ctx, l.cid, n.level-1, cb)
 	if err == nil {
 		t.note(c)
+		if n.kids != nil {
+			n.kids[i+1].Store(c)
+		}
 	}
 	return c, cb, err
 }
