@@ -39,10 +39,10 @@ func (t *Tree) hash(n *node) {
 	data := n.encode(make([]byte, 0, n.sizeHint()))
 	n.cid = cid.Sum(cid.DagCBOR, data)
 	n.dirty = false
-	if t.rec == nil {
+	if t.rec == nil { // a recording tree is a throwaway proof; keep nothing
 		t.fresh = append(t.fresh, rhizome.Block{CID: n.cid, Data: data})
+		t.cache.put(n)
 	}
-	t.cache.put(n)
 }
 
 func (n *node) sizeHint() int {
