@@ -40,22 +40,28 @@ func WriteCAR(ctx context.Context, w io.Writer, bs rhizome.BlockReader, head cid
 
 // putBlocks reads cids in one batch and writes them to the CAR.
 func putBlocks(ctx context.Context, cw *car.Writer, bs rhizome.BlockReader, cids []cid.CID) error {
+	got, err := getAll(ctx, bs, cids)
+	for i := 0; err == nil && i < len(cids); i++ {
+		err = cw.Put(cids[i], got[i])
+	}
+	return err
+}
+
+// getAll reads cids in one batch; a missing block is a NotFound error.
+func getAll(ctx context.Context, bs rhizome.BlockReader, cids []cid.CID) ([][]byte, error) {
 	if len(cids) == 0 {
-		return nil
+		return nil, nil
 	}
 	got, err := bs.GetBlocks(ctx, cids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, c := range cids {
 		if got[i] == nil {
-			return rhizome.Errorf("write car", rhizome.NotFound, "record block %s is missing", c)
-		}
-		if err := cw.Put(c, got[i]); err != nil {
-			return err
+			return nil, rhizome.Errorf("", rhizome.NotFound, "block %s is missing", c)
 		}
 	}
-	return nil
+	return got, nil
 }
 
 // WriteDiffCAR streams the blocks that the commit to adds over the commit
@@ -184,17 +190,11 @@ func (r *Repo) Verify(ctx context.Context) (nodes, records int, err error) {
 }
 
 func checkPresent(ctx context.Context, bs rhizome.BlockReader, cids []cid.CID) error {
-	if len(cids) == 0 {
-		return nil
-	}
-	got, err := bs.GetBlocks(ctx, cids)
+	got, err := getAll(ctx, bs, cids)
 	if err != nil {
 		return err
 	}
 	for i, c := range cids {
-		if got[i] == nil {
-			return rhizome.Errorf("", rhizome.NotFound, "record block %s is missing", c)
-		}
 		if !c.Matches(got[i]) {
 			return rhizome.Errorf("", rhizome.Corrupt, "record block %s does not match its hash", c)
 		}
