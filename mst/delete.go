@@ -62,8 +62,19 @@ func (t *Tree) del(ctx context.Context, n *node, bnd bounds, key string, h int) 
 }
 
 // removeHere drops entry i of n and merges the subtrees on either side of it.
+// When one side is absent the other moves up as it is, unread: that is what
+// lets a consumer invert a commit with only the nodes the commit touched.
 func (t *Tree) removeHere(ctx context.Context, n *node, bnd bounds, i int) (*node, cid.CID, error) {
 	prev := n.entries[i].val
+	if ll, rl := n.linkAt(i-1), n.linkAt(i); !ll.present() || !rl.present() {
+		m := mut(n)
+		rl = m.linkAt(i) // mut resolved what n had memoised
+		m.entries = slices.Delete(m.entries, i, i+1)
+		if !ll.present() {
+			m.setLink(i-1, rl)
+		}
+		return m, prev, nil
+	}
 	l, lb, err := t.child(ctx, n, i-1, bnd)
 	if err != nil {
 		return nil, cid.CID{}, err
@@ -110,7 +121,8 @@ func (t *Tree) merge(ctx context.Context, a *node, ab bounds, b *node, bb bounds
 }
 
 // trim removes root levels that hold no entries, so the root is the highest
-// level with a key, or an empty level-0 node for an empty tree.
+// level with a key, or an empty level-0 node for an empty tree. It must read
+// each child it lifts: an inner node may hold no entries of its own.
 func (t *Tree) trim(ctx context.Context, n *node) (*node, error) {
 	for len(n.entries) == 0 && n.left.present() {
 		c, _, err := t.child(ctx, n, -1, bounds{})
