@@ -38,10 +38,22 @@ func (k Kind) String() string {
 
 // Error is the one error type of the project: an operation, a kind, and the
 // underlying cause. Op names what was being done ("mst insert", "car read").
+// Name, when set, is the protocol's name for this failure ("InvalidSwap",
+// "ExpiredToken") for the edge to report instead of the kind's default.
 type Error struct {
 	Op   string
 	Kind Kind
+	Name string
 	Err  error
+}
+
+// Named returns a copy of an *Error built by E or Errorf with Name set.
+//
+//	return rhizome.Errorf("apply writes", rhizome.Conflict, "record changed").Named("InvalidSwap")
+func (e *Error) Named(name string) *Error {
+	c := *e
+	c.Name = name
+	return &c
 }
 
 // E builds an *Error. Msg may be a string, an error or nil.
@@ -94,3 +106,18 @@ func KindOf(err error) Kind {
 
 // Is reports whether err has the given kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
+
+// NameOf returns the outermost protocol name in err's chain, or "".
+func NameOf(err error) string {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return ""
+		}
+		if e.Name != "" {
+			return e.Name
+		}
+		err = e.Err
+	}
+	return ""
+}

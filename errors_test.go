@@ -42,3 +42,21 @@ func TestError_Error(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestError_Named(t *testing.T) {
+	base := Errorf("apply writes", Conflict, "record changed")
+	named := base.Named("InvalidSwap")
+	wrapped := fmt.Errorf("create record: %w", named)
+	if got := NameOf(wrapped); got != "InvalidSwap" {
+		t.Fatalf("NameOf = %q", got)
+	}
+	if KindOf(wrapped) != Conflict {
+		t.Fatalf("kind lost: %v", KindOf(wrapped))
+	}
+	if NameOf(base) != "" || base.Name != "" {
+		t.Fatal("Named changed its receiver")
+	}
+	if NameOf(errors.New("plain")) != "" {
+		t.Fatal("plain error has a name")
+	}
+}
