@@ -68,3 +68,14 @@ func (b *Blocks) Set(c cid.CID, data []byte) {
 	b.m[c] = data
 	b.mu.Unlock()
 }
+
+// All returns every block, in no particular order.
+func (b *Blocks) All() []rhizome.Block {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]rhizome.Block, 0, len(b.m))
+	for c, d := range b.m {
+		out = append(out, rhizome.Block{CID: c, Data: d})
+	}
+	return out
+}

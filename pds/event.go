@@ -1,0 +1,110 @@
+package pds
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/car"
+	"github.com/rhizome-pds/rhizome/cid"
+	"github.com/rhizome-pds/rhizome/data"
+	"github.com/rhizome-pds/rhizome/repo"
+	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/syntax"
+)
+
+// commitEvent builds the #commit event of a commit (Sync 1.1): its blocks
+// carry the new blocks and the proof nodes a consumer needs to invert the
+// ops against prevData. The firehose adds the sequence number.
+func (p *PDS) commitEvent(ctx context.Context, did syntax.DID, res *repo.Result, ps []prepared) (*store.Event, error) {
+	blocks, err := p.eventCAR(ctx, did, res)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	body := map[string]any{
+		"repo": string(did), "commit": res.CID, "rev": string(res.Commit.Rev),
+		"since": nil, "blocks": blocks, "ops": eventOps(res), "blobs": eventBlobs(ps),
+		"time": now.Format("2006-01-02T15:04:05.000Z"), "rebase": false, "tooBig": false,
+	}
+	if res.Since != "" {
+		body["since"] = string(res.Since)
+	}
+	if res.PrevData.Defined() {
+		body["prevData"] = res.PrevData
+	}
+	b, err := data.MarshalCBOR(body)
+	if err != nil {
+		return nil, rhizome.E("build commit event", rhizome.Other, err)
+	}
+	return &store.Event{DID: did, Type: "commit", Time: now, Body: b}, nil
+}
+
+func (p *PDS) eventCAR(ctx context.Context, did syntax.DID, res *repo.Result) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := car.NewWriter(&buf, res.CID)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range res.Blocks {
+		if err := w.Put(b.CID, b.Data); err != nil {
+			return nil, err
+		}
+	}
+	if len(res.Proof) > 0 {
+		got, err := p.store.RepoBlocks(did).GetBlocks(ctx, res.Proof)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range res.Proof {
+			if got[i] == nil {
+				return nil, rhizome.Errorf("build commit event", rhizome.Corrupt, "proof node %s is missing", c)
+			}
+			if err := w.Put(c, got[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func eventOps(res *repo.Result) []any {
+	ops := make([]any, len(res.Ops))
+	for i, op := range res.Ops {
+		m := map[string]any{"path": op.Key, "cid": nil}
+		switch {
+		case op.IsCreate():
+			m["action"] = "create"
+		case op.IsDelete():
+			m["action"] = "delete"
+		default:
+			m["action"] = "update"
+		}
+		if op.New.Defined() {
+			m["cid"] = op.New
+		}
+		if op.Old.Defined() {
+			m["prev"] = op.Old
+		}
+		ops[i] = m
+	}
+	return ops
+}
+
+func eventBlobs(ps []prepared) []any {
+	out := []any{}
+	seen := map[cid.CID]bool{}
+	for _, pr := range ps {
+		for _, b := range pr.blobs {
+			if !seen[b.Ref] {
+				seen[b.Ref] = true
+				out = append(out, b.Ref)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,228 @@
+package pds
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/car"
+	"github.com/rhizome-pds/rhizome/cid"
+	"github.com/rhizome-pds/rhizome/data"
+	"github.com/rhizome-pds/rhizome/mem"
+	"github.com/rhizome-pds/rhizome/repo"
+	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/syntax"
+)
+
+// GetRepo writes the repository as a CAR: whole, or with since set only
+// the blocks written after that rev.
+func (p *PDS) GetRepo(ctx context.Context, did syntax.DID, since syntax.TID, w io.Writer) error {
+	h, err := p.readableHead(ctx, did)
+	if err != nil {
+		return err
+	}
+	bs := p.store.RepoBlocks(did)
+	if since == "" {
+		return repo.WriteCAR(ctx, w, bs, h.Commit)
+	}
+	cw, err := car.NewWriter(w, h.Commit)
+	if err != nil {
+		return err
+	}
+	err = p.store.BlocksSince(ctx, did, since, func(b rhizome.Block) error { return cw.Put(b.CID, b.Data) })
+	if err != nil {
+		return err
+	}
+	return cw.Close()
+}
+
+func (p *PDS) readableHead(ctx context.Context, did syntax.DID) (store.Head, error) {
+	if err := p.checkReadable(ctx, did); err != nil {
+		return store.Head{}, err
+	}
+	h, err := p.store.Head(ctx, did)
+	return h, notFoundAs(err, "RepoNotFound")
+}
+
+// LatestCommit returns the repository's head.
+func (p *PDS) LatestCommit(ctx context.Context, did syntax.DID) (store.Head, error) {
+	return p.readableHead(ctx, did)
+}
+
+// RepoStatus is what getRepoStatus reports.
+type RepoStatus struct {
+	Head   store.Head
+	Status store.Status
+}
+
+// GetRepoStatus reports an account's hosting status, whatever it is.
+func (p *PDS) GetRepoStatus(ctx context.Context, did syntax.DID) (RepoStatus, error) {
+	a, err := p.store.Account(ctx, did)
+	if err != nil {
+		return RepoStatus{}, notFoundAs(err, "RepoNotFound")
+	}
+	h, err := p.store.Head(ctx, did)
+	return RepoStatus{Head: h, Status: a.Status}, notFoundAs(err, "RepoNotFound")
+}
+
+// ListRepos pages through hosted repositories.
+func (p *PDS) ListRepos(ctx context.Context, pg store.Page) ([]store.RepoInfo, error) {
+	return p.store.ListRepos(ctx, pg)
+}
+
+// GetRecordProof writes a CAR proving one record (or its absence) under
+// the current commit: the commit, the MST path and the record.
+func (p *PDS) GetRecordProof(ctx context.Context, did syntax.DID, coll syntax.NSID, rkey syntax.RecordKey, w io.Writer) error {
+	h, err := p.readableHead(ctx, did)
+	if err != nil {
+		return err
+	}
+	bs := p.store.RepoBlocks(did)
+	r, err := repo.Open(ctx, bs, h.Commit)
+	if err != nil {
+		return err
+	}
+	r.Tree().WithCache(p.cache)
+	path, err := r.Tree().Proof(ctx, repo.Path(coll, rkey))
+	if err != nil {
+		return err
+	}
+	commit, _ := r.Head()
+	blocks := append([]rhizome.Block{commit.Block()}, path...)
+	if c, rec, err := r.Get(ctx, coll, rkey); err == nil {
+		blocks = append(blocks, rhizome.Block{CID: c, Data: rec})
+	} else if !rhizome.Is(err, rhizome.NotFound) {
+		return err
+	}
+	return writeBlocks(w, h.Commit, blocks)
+}
+
+func writeBlocks(w io.Writer, root cid.CID, blocks []rhizome.Block) error {
+	cw, err := car.NewWriter(w, root)
+	if err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		if err := cw.Put(b.CID, b.Data); err != nil {
+			return err
+		}
+	}
+	return cw.Close()
+}
+
+// GetBlocks writes the named blocks of a repository as a CAR with no root.
+// A missing block is a NotFound error naming it.
+func (p *PDS) GetBlocks(ctx context.Context, did syntax.DID, cids []cid.CID, w io.Writer) error {
+	if _, err := p.readableHead(ctx, did); err != nil {
+		return err
+	}
+	got, err := p.store.RepoBlocks(did).GetBlocks(ctx, cids)
+	if err != nil {
+		return err
+	}
+	blocks := make([]rhizome.Block, len(cids))
+	for i, c := range cids {
+		if got[i] == nil {
+			return rhizome.Errorf("get blocks", rhizome.NotFound, "block %s is not in the repository", c).Named("BlockNotFound")
+		}
+		blocks[i] = rhizome.Block{CID: c, Data: got[i]}
+	}
+	cw, err := car.NewWriter(w)
+	if err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		if err := cw.Put(b.CID, b.Data); err != nil {
+			return err
+		}
+	}
+	return cw.Close()
+}
+
+// MaxImportBytes bounds an importRepo body: the import is staged in memory
+// before it replaces the repository in one transaction.
+const MaxImportBytes = 256 << 20
+
+// ImportRepo replaces an account's repository with the one in a CAR (as
+// account migration does). The CAR is verified (hashes, structure, DID,
+// every record present); the pod then signs a new commit over the same
+// tree with the account's key, and swaps it in atomically.
+func (p *PDS) ImportRepo(ctx context.Context, did syntax.DID, r io.Reader) error {
+	unlock := p.locks.lock(did)
+	defer unlock()
+	if err := p.checkActive(ctx, did); err != nil {
+		return err
+	}
+	h, err := p.store.Head(ctx, did)
+	if err != nil {
+		return notFoundAs(err, "RepoNotFound")
+	}
+	staging := mem.NewBlocks()
+	imported, _, err := repo.ReadCAR(ctx, io.LimitReader(r, MaxImportBytes), staging, repo.ImportOptions{DID: did})
+	if err != nil {
+		k := rhizome.KindOf(err)
+		if k == rhizome.Corrupt || k == rhizome.NotFound {
+			k = rhizome.Invalid // the input is broken, not the pod
+		}
+		return rhizome.E("import repo", k, err)
+	}
+	c, err := p.importCommit(ctx, did, h, imported, staging)
+	if err != nil {
+		return err
+	}
+	defer p.forgetRepo(did)
+	_, err = p.store.ApplyCommit(ctx, c)
+	return err
+}
+
+func (p *PDS) importCommit(ctx context.Context, did syntax.DID, h store.Head, imported *repo.Repo, staging *mem.Blocks) (store.Commit, error) {
+	s, err := p.signer(ctx, did)
+	if err != nil {
+		return store.Commit{}, err
+	}
+	rev := h.Rev
+	if imported.Rev() > rev {
+		rev = imported.Rev()
+	}
+	head, _ := imported.Head()
+	commit := &repo.Commit{DID: did, Version: repo.Version, Data: head.Data, Rev: p.clock.NextAfter(rev)}
+	if err := commit.Sign(s); err != nil {
+		return store.Commit{}, err
+	}
+	blk := commit.Block()
+	ops, err := importOps(ctx, imported, staging)
+	if err != nil {
+		return store.Commit{}, err
+	}
+	return store.Commit{Prev: h.Commit, Replace: true, Blocks: append(staging.All(), blk), Ops: ops,
+		Head: store.Head{DID: did, Commit: blk.CID, Rev: commit.Rev, Data: commit.Data}}, nil
+}
+
+// importOps lists every record of an imported tree for the record index.
+func importOps(ctx context.Context, r *repo.Repo, bs *mem.Blocks) ([]store.RecordOp, error) {
+	var ops []store.RecordOp
+	err := r.Tree().Walk(ctx, "", func(key string, val cid.CID) error {
+		c, k, _ := strings.Cut(key, "/")
+		coll, err1 := syntax.ParseNSID(c)
+		rkey, err2 := syntax.ParseRecordKey(k)
+		if err1 != nil || err2 != nil {
+			return rhizome.Errorf("import repo", rhizome.Invalid, "record path %q is not collection/rkey", key)
+		}
+		op := store.RecordOp{Collection: coll, RKey: rkey, CID: val}
+		b, err := rhizome.GetBlock(ctx, bs, val)
+		if err != nil {
+			return err
+		}
+		rec, err := data.DecodeRecord(b)
+		if err != nil {
+			return err
+		}
+		for _, bl := range data.Blobs(rec) {
+			op.Blobs = append(op.Blobs, bl.Ref)
+		}
+		ops = append(ops, op)
+		return nil
+	})
+	return ops, err
+}
