@@ -17,12 +17,12 @@ type Scope string
 
 // The scopes of legacy (non-OAuth) sessions, as the reference PDS names them.
 const (
-	Access                Scope = "com.atproto.access"
-	AppPass               Scope = "com.atproto.appPass"
-	AppPassPrivileged     Scope = "com.atproto.appPassPrivileged"
-	Refresh               Scope = "com.atproto.refresh"
-	DefaultAccessLifetime       = 2 * time.Hour
-	DefaultRefreshLifetime      = 90 * 24 * time.Hour
+	Access                 Scope = "com.atproto.access"
+	AppPass                Scope = "com.atproto.appPass"
+	AppPassPrivileged      Scope = "com.atproto.appPassPrivileged"
+	Refresh                Scope = "com.atproto.refresh"
+	DefaultAccessLifetime        = 2 * time.Hour
+	DefaultRefreshLifetime       = 90 * 24 * time.Hour
 )
 
 // Claims are what a verified session token says.
