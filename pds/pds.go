@@ -2,6 +2,7 @@ package pds
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -50,6 +51,28 @@ type Identities interface {
 	UpdateHandle(ctx context.Context, did syntax.DID, handle syntax.Handle) error
 	// SigningKey resolves the current repository key of any DID.
 	SigningKey(ctx context.Context, did syntax.DID) (keys.PublicKey, error)
+	// Document returns the DID document of any DID, as JSON.
+	Document(ctx context.Context, did syntax.DID) (json.RawMessage, error)
+	// ResolveHandle finds the DID a handle (of any host) names.
+	ResolveHandle(ctx context.Context, h syntax.Handle) (syntax.DID, error)
+}
+
+// ResolveHandle resolves a handle, answering for the pod's own accounts
+// without leaving the process.
+func (p *PDS) ResolveHandle(ctx context.Context, h syntax.Handle) (syntax.DID, error) {
+	if a, err := p.store.AccountByHandle(ctx, h); err == nil {
+		return a.DID, nil
+	}
+	did, err := p.ids.ResolveHandle(ctx, h)
+	if rhizome.Is(err, rhizome.NotFound) {
+		return "", rhizome.E("resolve handle", rhizome.NotFound, "unable to resolve handle").Named("HandleNotFound")
+	}
+	return did, err
+}
+
+// DIDDocument returns a DID's document.
+func (p *PDS) DIDDocument(ctx context.Context, did syntax.DID) (json.RawMessage, error) {
+	return p.ids.Document(ctx, did)
 }
 
 // PDS is one pod. It is safe for concurrent use.

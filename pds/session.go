@@ -189,3 +189,13 @@ func newAppPassword() string {
 	}
 	return sb.String()
 }
+
+// ServiceAuth issues a service JWT signed with the account's repository
+// key, for the account's client to present to another service.
+func (p *PDS) ServiceAuth(ctx context.Context, did syntax.DID, aud string, lxm syntax.NSID, life time.Duration) (string, error) {
+	s, err := p.signer(ctx, did)
+	if err != nil {
+		return "", err
+	}
+	return auth.SignService(s, did, aud, lxm, time.Now(), life)
+}
