@@ -39,6 +39,8 @@ type Schemas interface {
 	// ValidateRecord checks rec against the record schema of coll. It
 	// returns a NotFound error if the pod has no schema for coll.
 	ValidateRecord(coll syntax.NSID, rec map[string]any) error
+	// ValidateRecordKey checks rkey against the key type of coll's schema.
+	ValidateRecordKey(coll syntax.NSID, rkey syntax.RecordKey) error
 }
 
 // Identities creates and updates the DIDs of the pod's accounts.

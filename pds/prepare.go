@@ -2,7 +2,6 @@ package pds
 
 import (
 	"context"
-	"strings"
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/cid"
@@ -57,7 +56,7 @@ func (p *PDS) prepareRecord(ctx context.Context, did syntax.DID, pr prepared, re
 	if err != nil {
 		return pr, err
 	}
-	if err := p.checkRecordKey(coll, pr.w.RKey); err != nil {
+	if err := p.checkRecordKey(coll, pr.w.RKey, status); err != nil {
 		return pr, err
 	}
 	b, err := data.MarshalCBOR(rec)
@@ -90,14 +89,17 @@ func (p *PDS) validate(coll syntax.NSID, rec map[string]any, v Validate) (string
 	return "", rhizome.E("validate record", rhizome.Invalid, err).Named("InvalidRecord")
 }
 
-// checkRecordKey applies the key rules every record obeys regardless of
-// schema; the lexicon's own key type is checked by the schema.
-func (p *PDS) checkRecordKey(coll syntax.NSID, rkey syntax.RecordKey) error {
+// checkRecordKey applies the record key syntax every record obeys and, for
+// a record its schema validated, the schema's key type.
+func (p *PDS) checkRecordKey(coll syntax.NSID, rkey syntax.RecordKey, status string) error {
 	if _, err := syntax.ParseRecordKey(string(rkey)); err != nil {
 		return rhizome.E("prepare write", rhizome.Invalid, err)
 	}
-	if strings.HasPrefix(string(coll), "app.bsky.actor.profile") && rkey != "self" {
-		return rhizome.E("prepare write", rhizome.Invalid, "app.bsky.actor.profile records use the key \"self\"").Named("InvalidRecord")
+	if status != "valid" {
+		return nil
+	}
+	if err := p.schemas.ValidateRecordKey(coll, rkey); err != nil {
+		return rhizome.E("prepare write", rhizome.Invalid, err).Named("InvalidRecord")
 	}
 	return nil
 }

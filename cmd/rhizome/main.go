@@ -20,6 +20,7 @@ type command struct {
 
 var commands = []command{
 	{"version", "print the version", runVersion},
+	{"serve", "run the pod (serve --help for settings)", runServe},
 	{"car", "verify or inspect repository CAR files (car verify FILE)", runCAR},
 }
 

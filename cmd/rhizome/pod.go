@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/auth"
+	"github.com/rhizome-pds/rhizome/blobstore/disk"
+	"github.com/rhizome-pds/rhizome/identity"
+	"github.com/rhizome-pds/rhizome/keys"
+	"github.com/rhizome-pds/rhizome/lexicon"
+	"github.com/rhizome-pds/rhizome/pds"
+	"github.com/rhizome-pds/rhizome/plc"
+	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/store/sqlite"
+	"github.com/rhizome-pds/rhizome/syntax"
+	"github.com/rhizome-pds/rhizome/xrpc"
+)
+
+// pod is a running pod's parts, as main wires them.
+type pod struct {
+	store store.Store
+	pds   *pds.PDS
+	xrpc  *xrpc.Server
+	plc   http.Handler // the embedded directory, if any
+	log   *slog.Logger
+}
+
+func openPod(ctx context.Context, cfg *serveConfig, log *slog.Logger) (*pod, error) {
+	st, err := sqlite.Open(filepath.Join(cfg.data, "rhizome.db"))
+	if err != nil {
+		return nil, err
+	}
+	p, err := assemble(ctx, cfg, log, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.Store) (*pod, error) {
+	blobs, err := disk.Open(filepath.Join(cfg.data, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	kr, err := keys.LoadOrCreateKeyring(filepath.Join(cfg.data, "keyring.key"))
+	if err != nil {
+		return nil, err
+	}
+	secret, err := loadOrCreateSecret(filepath.Join(cfg.data, "session.secret"))
+	if err != nil {
+		return nil, err
+	}
+	rotation, err := hostRotationKey(kr, filepath.Join(cfg.data, "plc-rotation.key"))
+	if err != nil {
+		return nil, err
+	}
+	ids, plcHandler, err := newIdentities(cfg, st, rotation)
+	if err != nil {
+		return nil, err
+	}
+	schemas, err := lexicon.Embedded()
+	if err != nil {
+		return nil, err
+	}
+	lim, err := cfg.limits()
+	if err != nil {
+		return nil, err
+	}
+	p, err := pds.New(pds.Config{PublicURL: cfg.publicURL, HandleDomains: cfg.domains(), InviteRequired: cfg.inviteRequired, Logger: log},
+		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret})
+	if err != nil {
+		return nil, err
+	}
+	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log})
+	return &pod{store: st, pds: p, xrpc: x, plc: plcHandler, log: log}, nil
+}
+
+// newIdentities wires the PLC directory (in process or remote) and the
+// resolver.
+func newIdentities(cfg *serveConfig, st store.Store, rotation keys.Signer) (*identities, http.Handler, error) {
+	rc := identity.Config{PLCURL: cfg.plcURL, AllowLocalhostWeb: true}
+	var dir plcDirectory
+	var handler http.Handler
+	if cfg.plcURL == "embedded" {
+		d := plc.NewDirectory(st, time.Now)
+		dir, handler = d, d.Handler()
+		rc.PLCURL = "http://" + embeddedPLCHost
+		base := identity.GuardedClient(false, identity.DefaultTimeout)
+		rc.HTTPClient = &http.Client{Timeout: identity.DefaultTimeout,
+			Transport: inProcess{host: embeddedPLCHost, handler: handler, next: base.Transport}}
+	} else {
+		client := identity.GuardedClient(isLoopbackURL(cfg.plcURL), identity.DefaultTimeout)
+		dir = &plc.Client{BaseURL: cfg.plcURL, HTTP: client}
+		rc.AllowLoopback = isLoopbackURL(cfg.plcURL)
+	}
+	res, err := identity.NewResolver(rc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &identities{dir: dir, rotation: rotation, pdsURL: cfg.publicURL, resolver: res}, handler, nil
+}
+
+func isLoopbackURL(u string) bool {
+	return strings.HasPrefix(u, "http://127.") || strings.HasPrefix(u, "http://localhost") || strings.HasPrefix(u, "http://[::1]")
+}
+
+// loadOrCreateSecret reads the session-token secret, making one on first run.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b = auth.NewSecret()
+		err = os.WriteFile(path, b, 0o600)
+	}
+	if err != nil {
+		return nil, rhizome.E("load session secret", rhizome.Other, err)
+	}
+	if len(b) < 32 {
+		return nil, rhizome.Errorf("load session secret", rhizome.Corrupt, "%s is too short", path)
+	}
+	return b, nil
+}
+
+// hostRotationKey loads the pod's PLC rotation key, sealed by the keyring,
+// creating it on first run.
+func hostRotationKey(kr *keys.Keyring, path string) (keys.Signer, error) {
+	const label = "plc-rotation"
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s, err := keys.Generate(keys.K256)
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := kr.Seal(s, label)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, sealed, 0o600); err != nil {
+			return nil, rhizome.E("create rotation key", rhizome.Other, err)
+		}
+		return s, nil
+	}
+	if err != nil {
+		return nil, rhizome.E("load rotation key", rhizome.Other, err)
+	}
+	return kr.Open(b, label)
+}
+
+// handler is the pod's whole HTTP surface.
+func (p *pod) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/xrpc/", p.xrpc)
+	mux.Handle("GET /metrics", p.xrpc.MetricsHandler())
+	mux.HandleFunc("GET /xrpc/_health", p.health)
+	mux.HandleFunc("GET /_health", p.health)
+	mux.HandleFunc("GET /.well-known/atproto-did", p.atprotoDID)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("This is a Rhizome personal data server (AT Protocol). Most API routes are under /xrpc/\n"))
+	})
+	if p.plc != nil {
+		mux.Handle("/plc/", http.StripPrefix("/plc", p.plc))
+	}
+	return mux
+}
+
+func (p *pod) health(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if _, err := p.store.LastSeq(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]string{"error": "store unavailable"})
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]string{"version": version})
+}
+
+// atprotoDID answers handle resolution for the pod's own handles by the
+// Host the request came to.
+func (p *pod) atprotoDID(w http.ResponseWriter, r *http.Request) {
+	host, _, _ := strings.Cut(r.Host, ":")
+	h, err := syntax.ParseHandle(strings.ToLower(host))
+	var a store.Account
+	if err == nil {
+		a, err = p.store.AccountByHandle(r.Context(), h)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err != nil || a.Status != store.Active {
+		http.Error(w, "no user by that handle", http.StatusNotFound)
+		return
+	}
+	w.Write([]byte(a.DID))
+}
+
+// background runs periodic upkeep until ctx ends.
+func (p *pod) background(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := p.pds.CollectTempBlobs(ctx); err != nil {
+				p.log.Warn("blob collection failed", "err", err)
+			} else if n > 0 {
+				p.log.Info("collected unused blobs", "count", n)
+			}
+		}
+	}
+}
+
+func (p *pod) close() {
+	if err := p.store.Close(); err != nil {
+		p.log.Error("closing store", "err", err)
+	}
+}

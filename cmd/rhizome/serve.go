@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/xrpc"
+)
+
+// serveConfig is every setting of rhizome serve; each flag has an
+// environment twin, and the flag wins.
+type serveConfig struct {
+	data, listen, publicURL, plcURL, handleDomains, adminPassword string
+	inviteRequired                                                bool
+	rateLimits                                                    string
+	logFormat                                                     string
+}
+
+func serveFlags(args []string) (*serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c := &serveConfig{}
+	str := func(p *string, name, env, def, help string) {
+		if v := os.Getenv(env); v != "" {
+			def = v
+		}
+		fs.StringVar(p, name, def, help+" ($"+env+")")
+	}
+	str(&c.data, "data", "RHIZOME_DATA", "./rhizome-data", "folder for everything the pod keeps")
+	str(&c.listen, "listen", "RHIZOME_LISTEN", "127.0.0.1:2583", "address to listen on")
+	str(&c.publicURL, "public-url", "RHIZOME_PUBLIC_URL", "", "URL clients reach the pod at (default http://LISTEN)")
+	str(&c.plcURL, "plc-url", "RHIZOME_PLC_URL", "https://plc.directory", `PLC directory URL, or "embedded" for one in this process`)
+	str(&c.handleDomains, "handle-domains", "RHIZOME_HANDLE_DOMAINS", "", "comma-separated handle suffixes the pod gives out, e.g. .example")
+	str(&c.adminPassword, "admin-password", "RHIZOME_ADMIN_PASSWORD", "", "password of the admin API (user admin); empty disables it")
+	str(&c.rateLimits, "rate-limits", "RHIZOME_RATE_LIMITS", "on", `"on" (defaults), "off", or "IP_PER_SEC,WRITES_PER_SEC"`)
+	str(&c.logFormat, "log-format", "RHIZOME_LOG_FORMAT", "text", `"text" or "json"`)
+	inv := os.Getenv("RHIZOME_INVITE_REQUIRED") == "true"
+	fs.BoolVar(&c.inviteRequired, "invite-required", inv, "require an invite code to create an account ($RHIZOME_INVITE_REQUIRED)")
+	if err := fs.Parse(args); err != nil {
+		return nil, usageErr(err.Error())
+	}
+	if c.publicURL == "" {
+		c.publicURL = "http://" + c.listen
+	}
+	return c, nil
+}
+
+func (c *serveConfig) limits() (xrpc.RateLimits, error) {
+	switch c.rateLimits {
+	case "on", "":
+		return xrpc.DefaultRateLimits, nil
+	case "off":
+		return xrpc.RateLimits{DisableAll: true}, nil
+	}
+	var ip, w float64
+	if _, err := fmt.Sscanf(c.rateLimits, "%g,%g", &ip, &w); err != nil || ip < 0 || w < 0 {
+		return xrpc.RateLimits{}, usageErr(fmt.Sprintf("--rate-limits %q: want on, off or IP_PER_SEC,WRITES_PER_SEC", c.rateLimits))
+	}
+	l := xrpc.DefaultRateLimits
+	l.PerIP, l.Writes = rate.Limit(ip), rate.Limit(w)
+	return l, nil
+}
+
+func (c *serveConfig) domains() []string {
+	var out []string
+	for _, d := range strings.Split(c.handleDomains, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			if !strings.HasPrefix(d, ".") {
+				d = "." + d
+			}
+			out = append(out, strings.ToLower(d))
+		}
+	}
+	return out
+}
+
+func runServe(ctx context.Context, args []string) error {
+	cfg, err := serveFlags(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.logFormat)
+	unlock, err := lockData(cfg.data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pod, err := openPod(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer pod.close()
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return rhizome.E("listen", rhizome.Unavailable, err)
+	}
+	log.Info("rhizome listening", "addr", "http://"+ln.Addr().String(), "public_url", cfg.publicURL,
+		"data", cfg.data, "plc", cfg.plcURL, "did", pod.pds.DID())
+	return serveUntilDone(ctx, log, &http.Server{Handler: pod.handler(), ReadHeaderTimeout: 10 * time.Second}, ln, pod)
+}
+
+// serveUntilDone serves until ctx ends, then lets in-flight requests finish.
+func serveUntilDone(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, pod *pod) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	go pod.background(ctx)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+// lockData takes an exclusive lock on the data folder, creating it, so two
+// pods never share one.
+func lockData(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, rhizome.E("open data folder", rhizome.Other, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, rhizome.E("open data folder", rhizome.Other, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, rhizome.Errorf("open data folder", rhizome.Conflict, "%s is in use by another rhizome process", dir)
+	}
+	return func() { f.Close() }, nil
+}
