@@ -1,18 +1,21 @@
 # Rhizome: the two commands a user needs are `make run` and `make test`.
 GO        ?= go
-ARGS      ?= help
+ARGS      ?= serve --plc-url embedded
 FUZZTIME  ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: run test unit fuzz-smoke fuzz bench vet tidy-check build
+.PHONY: run test unit interop fuzz-smoke fuzz bench vet tidy-check build
 
-run: ## run the binary (make run ARGS="car verify repo.car")
+run: ## run the pod offline on ./rhizome-data (other commands: make run ARGS="car verify repo.car")
 	$(GO) run ./cmd/rhizome $(ARGS)
 
 build:
 	$(GO) build -o bin/rhizome ./cmd/rhizome
 
-test: unit fuzz-smoke ## the whole suite: unit, interop, property and a short run of every fuzz target
+test: unit interop fuzz-smoke ## the whole suite: unit, interop with the official client, property and a short run of every fuzz target
+
+interop: ## the official TypeScript client against a live pod (installs npm packages when missing)
+	@test/interop/run
 
 unit:
 	@.ci/check-shared
