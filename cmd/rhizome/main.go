@@ -21,6 +21,9 @@ type command struct {
 var commands = []command{
 	{"version", "print the version", runVersion},
 	{"serve", "run the pod (serve --help for settings)", runServe},
+	{"plc", "run a did:plc directory (plc serve)", runPLC},
+	{"admin", "administer a running pod (admin help)", runAdmin},
+	{"bench", "load-test any PDS: createRecord, getRecord, listRecords, applyWrites, getRepo", runBench},
 	{"car", "verify or inspect repository CAR files (car verify FILE)", runCAR},
 }
 
