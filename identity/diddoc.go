@@ -149,6 +149,17 @@ func (d *Doc) ServiceEndpoint(fragment, typ string) (string, bool) {
 	return "", false
 }
 
+// Service returns the endpoint of the first service with the given
+// fragment, whatever its type, as atproto-proxy resolution needs.
+func (d *Doc) Service(fragment string) (string, bool) {
+	for _, s := range d.services {
+		if d.idMatches(s.ID, fragment) {
+			return serverURL(s.ServiceEndpoint)
+		}
+	}
+	return "", false
+}
+
 // idMatches reports whether id names fragment in this document, either
 // relatively ("#atproto") or absolutely ("did:plc:...#atproto").
 func (d *Doc) idMatches(id, fragment string) bool {

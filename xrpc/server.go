@@ -27,6 +27,11 @@ type Options struct {
 	MaxBodyBytes int64
 	Limits       RateLimits
 	Logger       *slog.Logger
+	// Services and ProxyClient enable the atproto-proxy header: Services
+	// finds a service endpoint in a DID document, ProxyClient (which must
+	// guard the addresses it dials) forwards the call.
+	Services    ServiceResolver
+	ProxyClient *http.Client
 }
 
 // Server serves XRPC for one PDS.
@@ -95,6 +100,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, status: 200}
 	defer func() { s.metrics.observe(nsid, ok, sw.status, time.Since(start)) }()
 	secureHeaders(sw.Header())
+	if h := r.Header.Get("Atproto-Proxy"); h != "" && !(ok && protected(nsid)) {
+		if err := s.limiter.allowIP(clientIP(r)); err != nil {
+			writeError(sw, s.log, r, err)
+		} else if err := s.proxy(sw, r, nsid, h); err != nil {
+			writeError(sw, s.log, r, err)
+		}
+		return
+	}
 	if !ok {
 		writeError(sw, s.log, r, rhizome.Errorf("xrpc", rhizome.NotFound, "method %s is not implemented", nsid).Named("MethodNotImplemented"))
 		return

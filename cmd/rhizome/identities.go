@@ -118,3 +118,16 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.handler.ServeHTTP(rec, r)
 	return rec.Result(), nil
 }
+
+// service finds a service endpoint for atproto-proxy.
+func (ids *identities) service(ctx context.Context, did syntax.DID, fragment string) (string, error) {
+	doc, err := ids.resolver.ResolveDID(ctx, did)
+	if err != nil {
+		return "", err
+	}
+	ep, ok := doc.Service(fragment)
+	if !ok {
+		return "", rhizome.Errorf("resolve service", rhizome.NotFound, "%s has no service %s", did, fragment)
+	}
+	return ep, nil
+}

@@ -82,7 +82,8 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
-	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log})
+	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log,
+		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second)})
 	return &pod{store: st, pds: p, xrpc: x, plc: plcHandler, log: log}, nil
 }
 
