@@ -46,7 +46,7 @@ func runAdmin(ctx context.Context, args []string) error {
 		return c.accounts(ctx, os.Stdout)
 	case (cmd == "takedown" || cmd == "restore") && len(rest) == 1:
 		return c.call(ctx, "com.atproto.admin.updateSubjectStatus", map[string]any{
-			"subject": map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": rest[0]},
+			"subject":  map[string]any{"$type": "com.atproto.admin.defs#repoRef", "did": rest[0]},
 			"takedown": map[string]any{"applied": cmd == "takedown"}}, nil)
 	case cmd == "delete" && len(rest) == 1:
 		return c.call(ctx, "com.atproto.admin.deleteAccount", map[string]any{"did": rest[0]}, nil)
