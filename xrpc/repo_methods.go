@@ -205,7 +205,8 @@ func (c *call) parseWrites(repoID string, raw []json.RawMessage) (syntax.DID, []
 	for i, r := range raw {
 		var in writeIn
 		var typ struct {
-			Type string `json:"$type"`
+			Type  string          `json:"$type"`
+			Value json.RawMessage `json:"value"` // applyWrites names the record "value"
 		}
 		if err := json.Unmarshal(r, &typ); err != nil {
 			return "", nil, rhizome.Errorf("read input", rhizome.Invalid, "writes/%d: %v", i, err)
@@ -213,7 +214,7 @@ func (c *call) parseWrites(repoID string, raw []json.RawMessage) (syntax.DID, []
 		if err := json.Unmarshal(r, &in); err != nil {
 			return "", nil, rhizome.Errorf("read input", rhizome.Invalid, "writes/%d: %v", i, err)
 		}
-		in.Repo, in.SwapRecord = string(did), nil
+		in.Repo, in.SwapRecord, in.Record = string(did), nil, typ.Value
 		if ws[i], err = c.parseApplyWrite(typ.Type, &in); err != nil {
 			return "", nil, err
 		}
