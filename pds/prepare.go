@@ -33,7 +33,7 @@ func (p *PDS) prepareOne(ctx context.Context, did syntax.DID, w Write, v Validat
 		pr.w.RKey = syntax.RecordKey(p.clock.Next())
 	}
 	if w.SwapAbsent {
-		pr.w.Action = repo.Create
+		pr.w.Action, pr.swapAbsent = repo.Create, true
 	}
 	if w.Action == repo.Delete {
 		return pr, nil

@@ -83,6 +83,8 @@ type prepared struct {
 	status string
 	blobs  []data.Blob
 	upsert bool
+	// swapAbsent: the write asked for the record not to exist
+	swapAbsent bool
 }
 
 func results(did syntax.DID, ps []prepared) []WriteResult {
@@ -114,7 +116,7 @@ func (p *PDS) commit(ctx context.Context, did syntax.DID, ps []prepared, swap *c
 	res, err := r.Apply(ctx, ws, s, p.clock)
 	if err != nil {
 		p.forgetRepo(did)
-		return CommitMeta{}, swapError(err)
+		return CommitMeta{}, swapError(err, ps)
 	}
 	if err := p.storeCommit(ctx, did, head.Commit, res, ps); err != nil {
 		p.forgetRepo(did)
@@ -124,8 +126,16 @@ func (p *PDS) commit(ctx context.Context, did syntax.DID, ps []prepared, swap *c
 	return CommitMeta{CID: res.CID, Rev: res.Commit.Rev}, nil
 }
 
-func swapError(err error) error {
-	if rhizome.Is(err, rhizome.Conflict) && rhizome.NameOf(err) == "" {
+// swapError names failed compare-and-swaps InvalidSwap, including a
+// putRecord with swapRecord: null whose record exists.
+func swapError(err error, ps []prepared) error {
+	swapAbsent := false
+	for _, pr := range ps {
+		swapAbsent = swapAbsent || pr.swapAbsent
+	}
+	switch {
+	case rhizome.Is(err, rhizome.Conflict) && rhizome.NameOf(err) == "",
+		rhizome.Is(err, rhizome.Exists) && swapAbsent:
 		return rhizome.E("apply writes", rhizome.Conflict, err).Named("InvalidSwap")
 	}
 	return err

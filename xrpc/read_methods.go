@@ -45,6 +45,7 @@ func listRecords(c *call) (any, error) {
 	if q.err != nil {
 		return nil, q.err
 	}
+	pg.Reverse = !pg.Reverse // the protocol lists newest (highest rkey) first unless reverse
 	did, err := c.repoDID(id)
 	if err != nil {
 		return nil, err

@@ -165,7 +165,11 @@ func deleteRecord(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"commit": commitJSON(meta)}, nil
+	out := map[string]any{}
+	if c := commitJSON(meta); c != nil {
+		out["commit"] = c
+	}
+	return out, nil
 }
 
 func applyWrites(c *call) (any, error) {
@@ -193,7 +197,11 @@ func applyWrites(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"commit": commitJSON(meta), "results": applyResults(ws, res)}, nil
+	out := map[string]any{"results": applyResults(ws, res)}
+	if c := commitJSON(meta); c != nil {
+		out["commit"] = c
+	}
+	return out, nil
 }
 
 func (c *call) parseWrites(repoID string, raw []json.RawMessage) (syntax.DID, []pds.Write, error) {

@@ -39,8 +39,8 @@ func describeServer(c *call) (any, error) {
 }
 
 type sessionOut struct {
-	AccessJwt       string `json:"accessJwt"`
-	RefreshJwt      string `json:"refreshJwt"`
+	AccessJwt       string `json:"accessJwt,omitempty"`
+	RefreshJwt      string `json:"refreshJwt,omitempty"`
 	Handle          string `json:"handle"`
 	DID             string `json:"did"`
 	Email           string `json:"email,omitempty"`
@@ -63,6 +63,14 @@ func sessionJSON(s *pds.Session) sessionOut {
 	return out
 }
 
+// withDoc adds the account's DID document, as clients expect on sessions.
+func (c *call) withDoc(out sessionOut) sessionOut {
+	if doc, err := c.s.pds.DIDDocument(c.ctx, syntax.DID(out.DID)); err == nil {
+		out.DidDoc = doc
+	}
+	return out
+}
+
 func createAccount(c *call) (any, error) {
 	var in struct {
 		Handle, Email, Password, InviteCode, RecoveryKey, DID string
@@ -78,7 +86,7 @@ func createAccount(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sessionJSON(s), nil
+	return c.withDoc(sessionJSON(s)), nil
 }
 
 func createSession(c *call) (any, error) {
@@ -90,7 +98,7 @@ func createSession(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sessionJSON(s), nil
+	return c.withDoc(sessionJSON(s)), nil
 }
 
 func refreshToken(c *call) (string, error) {
@@ -110,7 +118,7 @@ func refreshSession(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sessionJSON(s), nil
+	return c.withDoc(sessionJSON(s)), nil
 }
 
 func deleteSession(c *call) (any, error) {
@@ -129,8 +137,7 @@ func getSession(c *call) (any, error) {
 	if err != nil {
 		return nil, rhizome.E("get session", rhizome.Unauthorized, err).Named("InvalidToken")
 	}
-	out := sessionJSON(&pds.Session{Account: a, Scope: c.caller.Scope})
-	return out, nil
+	return c.withDoc(sessionJSON(&pds.Session{Account: a, Scope: c.caller.Scope})), nil
 }
 
 func createAppPassword(c *call) (any, error) {
