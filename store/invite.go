@@ -22,6 +22,7 @@ type Invites interface {
 	// CreateInvite stores a new code; Exists if it is taken.
 	CreateInvite(ctx context.Context, inv Invite) error
 	Invite(ctx context.Context, code string) (Invite, error)
+	// ListInvites pages through invites by code (the cursor is a code).
 	ListInvites(ctx context.Context, p Page) ([]Invite, error)
 	DisableInvite(ctx context.Context, code string) error
 }

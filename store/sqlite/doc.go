@@ -1,0 +1,20 @@
+// Package sqlite implements the store contract (store.Store) on one SQLite
+// database file, through the pure-Go modernc.org/sqlite driver: the
+// embedded default home of a pod's accounts, repositories, sessions, blob
+// metadata, invites, event log and PLC operations.
+//
+// The database runs in WAL mode so reads never wait for writes. Reads use
+// a pool of query-only connections. All writes go through one connection
+// owned by a writer goroutine that commits the writes waiting at the same
+// moment together, each in its own savepoint (group commit): concurrent
+// writers never see SQLITE_BUSY, a failing write does not disturb the
+// others, and a batch pays for one fsync. Commits are fsynced before they
+// are acknowledged (synchronous=FULL) unless Options.SyncNormal is set.
+//
+// The schema is versioned: numbered migrations are embedded in the binary
+// and applied in one transaction by Open, which refuses a database whose
+// schema is newer than the binary. DIDs are interned as integers; repository
+// CIDs are stored as their 36 binary bytes; blocks are keyed by (DID, CID)
+// and tagged with the rev of the commit that wrote them. Reading a record is
+// one indexed query joining the record index to the blocks.
+package sqlite

@@ -1,0 +1,197 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/cid"
+	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/syntax"
+)
+
+// Head implements store.Repos.
+func (s *Store) Head(ctx context.Context, did syntax.DID) (store.Head, error) {
+	if s.isClosed() {
+		return store.Head{}, wrap("read head", errClosed)
+	}
+	h, err := scanHead(did, s.rs.head.QueryRowContext(ctx, string(did)))
+	return h, wrap("read head", err)
+}
+
+// scanHead reads a head row (commit, rev, data).
+func scanHead(did syntax.DID, row *sql.Row) (store.Head, error) {
+	var commit, data []byte
+	h := store.Head{DID: did}
+	err := row.Scan(&commit, &h.Rev, &data)
+	if isNoRows(err) {
+		return h, notFound("no repository for %s", did)
+	}
+	if err != nil {
+		return h, err
+	}
+	if h.Commit, err = readCID(commit); err != nil {
+		return h, err
+	}
+	h.Data, err = readCID(data)
+	return h, err
+}
+
+// Record implements store.Repos.
+func (s *Store) Record(ctx context.Context, did syntax.DID, coll syntax.NSID, rkey syntax.RecordKey) (store.Record, error) {
+	const op = "read record"
+	if s.isClosed() {
+		return store.Record{}, wrap(op, errClosed)
+	}
+	rec := store.Record{Collection: coll, RKey: rkey}
+	var c []byte
+	err := s.rs.record.QueryRowContext(ctx, string(did), string(coll), string(rkey)).Scan(&c, &rec.Value)
+	if isNoRows(err) {
+		return rec, wrap(op, notFound("no record %s/%s in %s", coll, rkey, did))
+	}
+	if err == nil {
+		rec.CID, err = recordCID(c, rec.Value)
+	}
+	return rec, wrap(op, err)
+}
+
+// recordCID checks an index row: the CID parses and its block is present.
+func recordCID(c, value []byte) (cid.CID, error) {
+	id, err := readCID(c)
+	if err == nil && value == nil {
+		err = corrupt("record block %s is missing", id)
+	}
+	return id, err
+}
+
+// ListRecords implements store.Repos.
+func (s *Store) ListRecords(ctx context.Context, did syntax.DID, coll syntax.NSID, p store.Page) ([]store.Record, error) {
+	const op = "list records"
+	if s.isClosed() {
+		return nil, wrap(op, errClosed)
+	}
+	rows, err := s.rs.listRecords[dir(p)].QueryContext(ctx, string(did), string(coll), afterKey(p), p.N())
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []store.Record
+	for rows.Next() {
+		rec := store.Record{Collection: coll}
+		var c []byte
+		if err := rows.Scan(&rec.RKey, &c, &rec.Value); err != nil {
+			return nil, wrap(op, err)
+		}
+		if rec.CID, err = recordCID(c, rec.Value); err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, rec)
+	}
+	return out, wrap(op, rows.Err())
+}
+
+// collectionsQuery walks the record index from one collection to the next
+// instead of reading every record.
+const collectionsQuery = `WITH RECURSIVE
+	a(id) AS (SELECT id FROM actor WHERE did = ?),
+	c(name) AS (
+		SELECT min(collection) FROM record, a WHERE record.actor = a.id
+		UNION ALL
+		SELECT (SELECT min(collection) FROM record, a WHERE record.actor = a.id AND collection > c.name)
+		FROM c WHERE c.name IS NOT NULL
+	)
+	SELECT name FROM c WHERE name IS NOT NULL`
+
+// Collections implements store.Repos.
+func (s *Store) Collections(ctx context.Context, did syntax.DID) ([]syntax.NSID, error) {
+	const op = "list collections"
+	var out []syntax.NSID
+	err := s.read(ctx, collectionsQuery, []any{string(did)}, func(r *sql.Rows) error {
+		var n syntax.NSID
+		err := r.Scan(&n)
+		out = append(out, n)
+		return err
+	})
+	return out, wrap(op, err)
+}
+
+// queryRows runs a query and calls fn for each row.
+func queryRows(ctx context.Context, q querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// querier is what queryRows runs queries on: a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// ListRepos implements store.Repos.
+func (s *Store) ListRepos(ctx context.Context, p store.Page) ([]store.RepoInfo, error) {
+	const op = "list repos"
+	q := pageQuery(`SELECT a.did, r.commit_cid, r.rev, r.data_cid, coalesce(ac.status, 'active')
+		FROM actor a JOIN repo r ON r.actor = a.id LEFT JOIN account ac ON ac.actor = a.id
+		WHERE a.did %s ? ORDER BY a.did %s LIMIT ?`, p.Reverse)
+	var out []store.RepoInfo
+	err := s.read(ctx, q, []any{afterKey(p), p.N()}, func(r *sql.Rows) error {
+		var info store.RepoInfo
+		var commit, data []byte
+		if err := r.Scan(&info.Head.DID, &commit, &info.Head.Rev, &data, &info.Status); err != nil {
+			return err
+		}
+		var err error
+		if info.Head.Commit, err = readCID(commit); err == nil {
+			info.Head.Data, err = readCID(data)
+		}
+		out = append(out, info)
+		return err
+	})
+	return out, wrap(op, err)
+}
+
+// read runs a query on the read pool and calls fn for each row.
+func (s *Store) read(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
+	if s.isClosed() {
+		return errClosed
+	}
+	return queryRows(ctx, s.rdb, query, args, fn)
+}
+
+// RepoBlocks implements store.Repos.
+func (s *Store) RepoBlocks(did syntax.DID) rhizome.BlockReader {
+	return repoBlocks{s: s, did: did}
+}
+
+// BlocksSince implements store.Repos.
+func (s *Store) BlocksSince(ctx context.Context, did syntax.DID, since syntax.TID, fn func(rhizome.Block) error) error {
+	const op = "read blocks since"
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		if _, err := scanHead(did, tx.StmtContext(ctx, s.rs.head).QueryRowContext(ctx, string(did))); err != nil {
+			return err
+		}
+		const q = `SELECT cid, data FROM block
+			WHERE actor = (SELECT id FROM actor WHERE did = ?) AND rev > ? ORDER BY rev`
+		return queryRows(ctx, tx, q, []any{string(did), string(since)}, func(r *sql.Rows) error {
+			var b rhizome.Block
+			var c []byte
+			err := r.Scan(&c, &b.Data)
+			if err == nil {
+				b.CID, err = readCID(c)
+			}
+			if err == nil {
+				err = fn(b)
+			}
+			return err
+		})
+	})
+	return wrap(op, err)
+}

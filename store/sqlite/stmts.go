@@ -1,0 +1,193 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"sync"
+)
+
+// bg is the context of statements run by the writer (see writer).
+var bg = context.Background()
+
+// wconn is the write connection with its prepared statements. Only the
+// writer goroutine uses it.
+type wconn struct {
+	conn *sql.Conn
+
+	actorHead, insertActor            *sql.Stmt
+	insertBlock, blockID              *sql.Stmt
+	putRecord, deleteRecord           *sql.Stmt
+	deleteRefs, insertRef, keepBlob   *sql.Stmt
+	putHead, insertEvent              *sql.Stmt
+	dropBlocks, dropRecords, dropRefs *sql.Stmt
+}
+
+func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
+	c := &wconn{conn: conn}
+	err := prepareAll(func(q string) (*sql.Stmt, error) { return conn.PrepareContext(ctx, q) }, []prep{
+		{&c.actorHead, `SELECT a.id, r.commit_cid FROM actor a LEFT JOIN repo r ON r.actor = a.id WHERE a.did = ?`},
+		{&c.insertActor, `INSERT INTO actor(did) VALUES (?)`},
+		{&c.insertBlock, `INSERT INTO block(actor, cid, rev, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT(actor, cid) DO UPDATE SET rev = excluded.rev WHERE rev < excluded.rev
+			RETURNING id`},
+		{&c.blockID, `SELECT id FROM block WHERE actor = ? AND cid = ?`},
+		{&c.putRecord, `INSERT INTO record(actor, collection, rkey, cid, block) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT(actor, collection, rkey) DO UPDATE SET cid = excluded.cid, block = excluded.block`},
+		{&c.deleteRecord, `DELETE FROM record WHERE actor = ? AND collection = ? AND rkey = ?`},
+		{&c.deleteRefs, `DELETE FROM blob_ref WHERE actor = ? AND collection = ? AND rkey = ?`},
+		{&c.insertRef, `INSERT OR IGNORE INTO blob_ref(actor, collection, rkey, cid, rev) VALUES (?, ?, ?, ?, ?)`},
+		{&c.keepBlob, `UPDATE blob SET temp = 0 WHERE actor = ? AND cid = ? AND temp = 1`},
+		{&c.putHead, `INSERT INTO repo(actor, commit_cid, rev, data_cid) VALUES (?, ?, ?, ?)
+			ON CONFLICT(actor) DO UPDATE SET commit_cid = excluded.commit_cid, rev = excluded.rev, data_cid = excluded.data_cid`},
+		{&c.insertEvent, `INSERT INTO event(seq, did, type, time, body) VALUES (` + nextSeq + `, ?, ?, ?, ?)`},
+		{&c.dropBlocks, `DELETE FROM block WHERE actor = ?`},
+		{&c.dropRecords, `DELETE FROM record WHERE actor = ?`},
+		{&c.dropRefs, `DELETE FROM blob_ref WHERE actor = ?`},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// lastSeq is the SQL expression of the last event seq assigned; nextSeq
+// of the next one.
+const (
+	lastSeq = `max(coalesce((SELECT max(seq) FROM event), 0), (SELECT seq FROM event_floor))`
+	nextSeq = lastSeq + ` + 1`
+)
+
+// close releases the prepared statements.
+func (c *wconn) close() {
+	for _, st := range []*sql.Stmt{c.actorHead, c.insertActor, c.insertBlock, c.blockID, c.putRecord,
+		c.deleteRecord, c.deleteRefs, c.insertRef, c.keepBlob, c.putHead, c.insertEvent,
+		c.dropBlocks, c.dropRecords, c.dropRefs} {
+		st.Close()
+	}
+}
+
+// exec runs an ad-hoc statement.
+func (c *wconn) exec(query string, args ...any) error {
+	_, err := c.conn.ExecContext(bg, query, args...)
+	return err
+}
+
+// execN runs an ad-hoc statement and returns how many rows it changed.
+func (c *wconn) execN(query string, args ...any) (int64, error) {
+	res, err := c.conn.ExecContext(bg, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// row runs an ad-hoc single-row query.
+func (c *wconn) row(query string, args ...any) *sql.Row {
+	return c.conn.QueryRowContext(bg, query, args...)
+}
+
+// run executes a prepared statement.
+func run(st *sql.Stmt, args ...any) error {
+	_, err := st.ExecContext(bg, args...)
+	return err
+}
+
+// prep is a statement to prepare into a field.
+type prep struct {
+	dst   **sql.Stmt
+	query string
+}
+
+// prepareAll prepares every statement of ps, or closes those it prepared
+// and fails.
+func prepareAll(prepare func(string) (*sql.Stmt, error), ps []prep) error {
+	for i, p := range ps {
+		st, err := prepare(p.query)
+		if err != nil {
+			for _, q := range ps[:i] {
+				(*q.dst).Close()
+			}
+			return err
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+// readStmts are the prepared statements of the hot read paths.
+type readStmts struct {
+	db           *sql.DB
+	record, head *sql.Stmt
+	listRecords  [2]*sql.Stmt // forward, reverse
+
+	mu     sync.Mutex
+	blocks map[int]*sql.Stmt // GetBlocks, by number of CIDs
+}
+
+// recordQuery reads one record with its value.
+const recordQuery = `SELECT r.cid, b.data FROM actor a
+	JOIN record r ON r.actor = a.id
+	LEFT JOIN block b ON b.id = r.block
+	WHERE a.did = ? AND r.collection = ? AND r.rkey = ?`
+
+// listRecordsQuery pages through a collection; %s are the comparison and
+// the direction.
+const listRecordsQuery = `SELECT r.rkey, r.cid, b.data FROM record r
+	LEFT JOIN block b ON b.id = r.block
+	WHERE r.actor = (SELECT id FROM actor WHERE did = ?) AND r.collection = ? AND r.rkey %s ?
+	ORDER BY r.rkey %s LIMIT ?`
+
+func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
+	rs := &readStmts{db: db, blocks: map[int]*sql.Stmt{}}
+	err := prepareAll(func(q string) (*sql.Stmt, error) { return db.PrepareContext(ctx, q) }, []prep{
+		{&rs.record, recordQuery},
+		{&rs.head, `SELECT r.commit_cid, r.rev, r.data_cid FROM actor a JOIN repo r ON r.actor = a.id WHERE a.did = ?`},
+		{&rs.listRecords[0], pageQuery(listRecordsQuery, false)},
+		{&rs.listRecords[1], pageQuery(listRecordsQuery, true)},
+	})
+	return rs, err
+}
+
+// close releases the prepared statements.
+func (rs *readStmts) close() {
+	for _, st := range []*sql.Stmt{rs.record, rs.head, rs.listRecords[0], rs.listRecords[1]} {
+		st.Close()
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, st := range rs.blocks {
+		st.Close()
+	}
+}
+
+// pageQuery fills a listing query's comparison and order for a direction.
+func pageQuery(q string, reverse bool) string {
+	if reverse {
+		return strings.Replace(strings.Replace(q, "%s", "<", 1), "%s", "DESC", 1)
+	}
+	return strings.Replace(strings.Replace(q, "%s", ">", 1), "%s", "ASC", 1)
+}
+
+// blocksStmt returns the statement reading n blocks of one repository.
+func (rs *readStmts) blocksStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if st := rs.blocks[n]; st != nil {
+		return st, nil
+	}
+	q := `SELECT cid, data FROM block WHERE actor = (SELECT id FROM actor WHERE did = ?) AND cid IN (?` +
+		strings.Repeat(", ?", n-1) + `)`
+	st, err := rs.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rs.blocks[n] = st
+	return st, nil
+}
+
+var errNoRows = sql.ErrNoRows
+
+// isNoRows reports whether err says a query found nothing.
+func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
