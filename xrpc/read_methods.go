@@ -56,17 +56,16 @@ func listRecords(c *call) (any, error) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"records":[`)
+	var b []byte
 	for i, r := range recs {
-		m, err := recordJSON(did, r)
-		if err != nil {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendRecordJSON(b, did, r); err != nil {
 			return nil, err
 		}
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		b, _ := json.Marshal(m)
-		buf.Write(b)
 	}
+	buf.Write(b)
 	buf.WriteByte(']')
 	if len(recs) == pg.N() {
 		cur, _ := json.Marshal(string(recs[len(recs)-1].RKey))

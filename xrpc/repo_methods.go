@@ -2,6 +2,7 @@ package xrpc
 
 import (
 	"context"
+	"strconv"
 
 	"encoding/json"
 	"github.com/rhizome-pds/rhizome/cid"
@@ -266,7 +267,13 @@ func applyResults(ws []pds.Write, res []pds.WriteResult) []any {
 }
 
 // recordJSON renders a stored record as {uri, cid, value}.
-func recordJSON(did syntax.DID, r store.Record) (map[string]any, error) {
+func recordJSON(did syntax.DID, r store.Record) (json.RawMessage, error) {
+	return appendRecordJSON(nil, did, r)
+}
+
+// appendRecordJSON appends {"uri", "cid", "value"} for r to b, writing the
+// value's JSON straight in rather than through a map.
+func appendRecordJSON(b []byte, did syntax.DID, r store.Record) ([]byte, error) {
 	v, err := data.UnmarshalCBOR(r.Value)
 	if err != nil {
 		return nil, rhizome.E("render record", rhizome.Corrupt, err)
@@ -276,5 +283,11 @@ func recordJSON(did syntax.DID, r store.Record) (map[string]any, error) {
 		return nil, err
 	}
 	uri := "at://" + string(did) + "/" + string(r.Collection) + "/" + string(r.RKey)
-	return map[string]any{"uri": uri, "cid": r.CID.String(), "value": json.RawMessage(js)}, nil
+	b = append(b, `{"uri":`...)
+	b = strconv.AppendQuote(b, uri) // identifiers are ASCII, so Go quoting is JSON quoting
+	b = append(b, `,"cid":"`...)
+	b = append(b, r.CID.String()...)
+	b = append(b, `","value":`...)
+	b = append(b, js...)
+	return append(b, '}'), nil
 }
