@@ -14,7 +14,10 @@
 // The schema is versioned: numbered migrations are embedded in the binary
 // and applied in one transaction by Open, which refuses a database whose
 // schema is newer than the binary. DIDs are interned as integers; repository
-// CIDs are stored as their 36 binary bytes; blocks are keyed by (DID, CID)
-// and tagged with the rev of the commit that wrote them. Reading a record is
-// one indexed query joining the record index to the blocks.
+// CIDs are stored as their 36 binary bytes. Blocks are appended to one
+// table, tagged with the rev of the commit that wrote them and found through
+// a unique (DID, CID) index; the record index keeps the row of each record's
+// block, so reading a record is one query of two seeks. The WAL is
+// checkpointed every 10,000 pages rather than SQLite's 1,000, so the
+// checkpoints' writes and fsyncs are spread over more commits.
 package sqlite
