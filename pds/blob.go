@@ -29,7 +29,7 @@ func (p *PDS) UploadBlob(ctx context.Context, did syntax.DID, mimeType string, r
 	c, n, err := p.blobs.Put(ctx, did, r, p.cfg.MaxBlobSize)
 	if err != nil {
 		if rhizome.Is(err, rhizome.TooLarge) {
-			return data.Blob{}, rhizome.E("upload blob", rhizome.TooLarge, err).Named("BlobTooLarge")
+			return data.Blob{}, rhizome.E("upload blob", rhizome.TooLarge, err)
 		}
 		return data.Blob{}, err
 	}

@@ -196,8 +196,11 @@ func (p *PDS) PutRecord(ctx context.Context, did syntax.DID, w Write, v Validate
 func (p *PDS) DeleteRecord(ctx context.Context, did syntax.DID, w Write, swap *cid.CID) (CommitMeta, error) {
 	w.Action = repo.Delete
 	_, meta, err := p.one(ctx, did, w, ValidateOff, swap)
-	if rhizome.Is(err, rhizome.NotFound) && rhizome.NameOf(err) == "" && w.Swap == nil {
+	switch {
+	case rhizome.Is(err, rhizome.NotFound) && rhizome.NameOf(err) == "" && w.Swap == nil:
 		return CommitMeta{}, nil
+	case rhizome.Is(err, rhizome.NotFound) && rhizome.NameOf(err) == "":
+		return CommitMeta{}, rhizome.E("delete record", rhizome.Conflict, err).Named("InvalidSwap")
 	}
 	return meta, err
 }

@@ -103,7 +103,7 @@ func describeRepo(c *call) (any, error) {
 
 func uploadBlob(c *call) (any, error) {
 	if c.r.ContentLength > c.s.pds.Config().MaxBlobSize {
-		return nil, rhizome.Errorf("upload blob", rhizome.TooLarge, "blob exceeds %d bytes", c.s.pds.Config().MaxBlobSize).Named("BlobTooLarge")
+		return nil, rhizome.Errorf("upload blob", rhizome.TooLarge, "blob exceeds %d bytes", c.s.pds.Config().MaxBlobSize)
 	}
 	b, err := c.s.pds.UploadBlob(c.ctx, c.caller.DID, c.r.Header.Get("Content-Type"), c.r.Body)
 	if err != nil {

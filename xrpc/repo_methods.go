@@ -184,7 +184,7 @@ func applyWrites(c *call) (any, error) {
 		return nil, err
 	}
 	if len(in.Writes) > repo.MaxOps {
-		return nil, rhizome.Errorf("read input", rhizome.TooLarge, "%d writes exceed the limit of %d", len(in.Writes), repo.MaxOps)
+		return nil, rhizome.Errorf("read input", rhizome.Invalid, "%d writes exceed the limit of %d", len(in.Writes), repo.MaxOps)
 	}
 	did, ws, err := c.parseWrites(in.Repo, in.Writes)
 	if err != nil {

@@ -215,7 +215,7 @@ func (c *call) self(repo string) (syntax.DID, error) {
 	}
 	a, err := c.s.pds.ResolveAccount(c.ctx, id)
 	if err != nil || a.DID != c.caller.DID {
-		return "", rhizome.E("check repo", rhizome.Forbidden, "you may only write to your own repository").Named("InvalidRequest")
+		return "", rhizome.E("check repo", rhizome.Forbidden, "you may only write to your own repository")
 	}
 	return a.DID, nil
 }
