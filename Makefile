@@ -4,7 +4,7 @@ ARGS      ?= serve --plc-url embedded
 FUZZTIME  ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: run test unit interop fuzz-smoke fuzz bench vet tidy-check build
+.PHONY: run test unit interop stress fuzz-smoke fuzz bench vet tidy-check build
 
 run: ## run the pod offline on ./rhizome-data (other commands: make run ARGS="car verify repo.car")
 	$(GO) run ./cmd/rhizome $(ARGS)
@@ -23,6 +23,9 @@ unit:
 
 fuzz-smoke:
 	@.ci/fuzz 5s
+
+stress: ## the crash test with 500 SIGKILLs instead of 50
+	RHIZOME_CRASH_KILLS=500 $(GO) test -count=1 -timeout 30m -run TestCrash ./test/crash
 
 fuzz: ## every fuzz target for FUZZTIME each
 	@.ci/fuzz $(FUZZTIME)
