@@ -24,11 +24,11 @@ func TestBadInput_ChangesNothing(t *testing.T) {
 	c := newClient(p)
 	alice, bob := createAccount(t, c, "alice"), createAccount(t, c, "bob")
 	fill(t, c, alice, bob)
-	p.stop()
+	p.Stop()
 	dbBefore, filesBefore := dumpDB(t, dir), hashFiles(t, dir)
 
 	p = startPod(t, bin, dir, addr)
-	defer p.kill()
+	defer p.Kill()
 	c = newClient(p)
 	apiBefore := snapshotAPI(t, c, alice, bob)
 	w := observe(t, c, alice, bob)
@@ -36,11 +36,11 @@ func TestBadInput_ChangesNothing(t *testing.T) {
 		t.Run(bc.name, func(t *testing.T) { runCase(t, c, bc) })
 	}
 	t.Run("api unchanged", func(t *testing.T) { diffStates(t, "API", apiBefore, snapshotAPI(t, c, alice, bob)) })
-	p.stop()
+	p.Stop()
 	t.Run("database unchanged", func(t *testing.T) { diffDB(t, dbBefore, dumpDB(t, dir)) })
 	t.Run("files unchanged", func(t *testing.T) { diffStates(t, "data folder", filesBefore, hashFiles(t, dir)) })
 	if t.Failed() {
-		t.Logf("pod log:\n%s", p.logs)
+		t.Logf("pod log:\n%s", p.Logs)
 	}
 }
 
@@ -77,7 +77,7 @@ func runCase(t *testing.T, c *client, bc badCase) {
 func TestBadInput_ImportForgedSignature(t *testing.T) {
 	bin := podBinary(t)
 	p := startPod(t, bin, t.TempDir(), freeAddr(t))
-	defer p.kill()
+	defer p.Kill()
 	c := newClient(p)
 	a := createAccount(t, c, "forger")
 	putNote(t, c, a, "before", "before the import")
@@ -105,7 +105,7 @@ func TestBadInput_ImportForgedSignature(t *testing.T) {
 	if got := recordPaths(t, imported); len(got) != 1 || got[0] != note+"/forged" {
 		t.Errorf("after the import the repository holds %v; want exactly %s/forged", got, note)
 	}
-	p.stop()
+	p.Stop()
 }
 
 // verifyServed verifies a served CAR against the account's DID and key.

@@ -18,7 +18,7 @@ type client struct {
 }
 
 func newClient(p *pod) *client {
-	return &client{base: "http://" + p.addr, hc: &http.Client{Timeout: 60 * time.Second}}
+	return &client{base: "http://" + p.Addr, hc: &http.Client{Timeout: 60 * time.Second}}
 }
 
 // request is one HTTP request to the pod. Body, when set, is sent with

@@ -21,7 +21,7 @@ type client struct {
 
 func newClient(p *pod) *client {
 	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
-	return &client{base: "http://" + p.addr, hc: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
+	return &client{base: "http://" + p.Addr, hc: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
 }
 
 func (c *client) close() { c.hc.CloseIdleConnections() }

@@ -55,9 +55,9 @@ func TestCrash_SIGKILL(t *testing.T) {
 	cr := &crasher{t: t, bin: podBinary(t), dir: t.TempDir(), addr: freeAddr(t), rng: rand.New(rand.NewSource(seed)), m: newModel()}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("seed %d; last pod log:\n%s", seed, cr.p.logs)
+			t.Logf("seed %d; last pod log:\n%s", seed, cr.p.Logs)
 		}
-		cr.p.kill()
+		cr.p.Kill()
 	})
 	cr.setUp()
 	start := time.Now()
@@ -73,7 +73,7 @@ func TestCrash_SIGKILL(t *testing.T) {
 	if s.acked == 0 || s.inFlight == 0 {
 		t.Errorf("the kills tested nothing: %d acknowledged writes, %d in flight", s.acked, s.inFlight)
 	}
-	cr.p.stop()
+	cr.p.Stop()
 }
 
 func (cr *crasher) setUp() {
@@ -100,7 +100,7 @@ func (cr *crasher) cycle(n int) {
 		wg.Go(func() { w.run(context.Background(), stop) })
 	}
 	time.Sleep(delay)
-	cr.p.kill()
+	cr.p.Kill()
 	close(stop)
 	wg.Wait()
 	cr.c.close()
@@ -157,7 +157,7 @@ func TestCrash_DataFolderLocked(t *testing.T) {
 	bin := podBinary(t)
 	dir := t.TempDir()
 	first := startPod(t, bin, dir, freeAddr(t))
-	defer first.kill()
+	defer first.Kill()
 	out, err := runOnce(context.Background(), bin, serveArgs(dir, freeAddr(t))...)
 	if err == nil {
 		t.Fatalf("a second serve on %s started (exit 0); output:\n%s", dir, out)
@@ -172,5 +172,5 @@ func TestCrash_DataFolderLocked(t *testing.T) {
 	c := newClient(first)
 	defer c.close()
 	createAccount(t, c, "stillhere")
-	first.stop()
+	first.Stop()
 }
