@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/rhizome-pds/rhizome"
-	"github.com/rhizome-pds/rhizome/car"
 	"github.com/rhizome-pds/rhizome/cid"
 	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/repo"
@@ -42,31 +41,22 @@ func (p *PDS) commitEvent(ctx context.Context, did syntax.DID, res *repo.Result,
 }
 
 func (p *PDS) eventCAR(ctx context.Context, did syntax.DID, res *repo.Result) ([]byte, error) {
-	var buf bytes.Buffer
-	w, err := car.NewWriter(&buf, res.CID)
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range res.Blocks {
-		if err := w.Put(b.CID, b.Data); err != nil {
-			return nil, err
-		}
-	}
+	blocks := res.Blocks
 	if len(res.Proof) > 0 {
 		got, err := p.store.RepoBlocks(did).GetBlocks(ctx, res.Proof)
 		if err != nil {
 			return nil, err
 		}
+		blocks = append(blocks[:len(blocks):len(blocks)], make([]rhizome.Block, len(res.Proof))...)
 		for i, c := range res.Proof {
 			if got[i] == nil {
 				return nil, rhizome.Errorf("build commit event", rhizome.Corrupt, "proof node %s is missing", c)
 			}
-			if err := w.Put(c, got[i]); err != nil {
-				return nil, err
-			}
+			blocks[len(res.Blocks)+i] = rhizome.Block{CID: c, Data: got[i]}
 		}
 	}
-	if err := w.Close(); err != nil {
+	var buf bytes.Buffer
+	if err := writeBlocks(&buf, blocks, res.CID); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

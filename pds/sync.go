@@ -95,11 +95,12 @@ func (p *PDS) GetRecordProof(ctx context.Context, did syntax.DID, coll syntax.NS
 	} else if !rhizome.Is(err, rhizome.NotFound) {
 		return err
 	}
-	return writeBlocks(w, h.Commit, blocks)
+	return writeBlocks(w, blocks, h.Commit)
 }
 
-func writeBlocks(w io.Writer, root cid.CID, blocks []rhizome.Block) error {
-	cw, err := car.NewWriter(w, root)
+// writeBlocks writes blocks as a CAR with the given roots (none for getBlocks).
+func writeBlocks(w io.Writer, blocks []rhizome.Block, roots ...cid.CID) error {
+	cw, err := car.NewWriter(w, roots...)
 	if err != nil {
 		return err
 	}
@@ -128,16 +129,7 @@ func (p *PDS) GetBlocks(ctx context.Context, did syntax.DID, cids []cid.CID, w i
 		}
 		blocks[i] = rhizome.Block{CID: c, Data: got[i]}
 	}
-	cw, err := car.NewWriter(w)
-	if err != nil {
-		return err
-	}
-	for _, b := range blocks {
-		if err := cw.Put(b.CID, b.Data); err != nil {
-			return err
-		}
-	}
-	return cw.Close()
+	return writeBlocks(w, blocks)
 }
 
 // MaxImportBytes bounds an importRepo body: the import is staged in memory

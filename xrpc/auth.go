@@ -13,16 +13,24 @@ import (
 // bearer verifies the session token of a request. full asks for a full
 // session or a privileged app password.
 func (s *Server) bearer(r *http.Request, full bool) (auth.Claims, error) {
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
-		return auth.Claims{}, rhizome.E("authenticate", rhizome.Unauthorized, "a bearer token is required").Named("AuthenticationRequired")
+	tok, err := bearerToken(r)
+	if err != nil {
+		return auth.Claims{}, err
 	}
 	scopes := []auth.Scope{auth.Access, auth.AppPassPrivileged}
 	if !full {
 		scopes = append(scopes, auth.AppPass)
 	}
-	return s.pds.Sessions().Verify(strings.TrimSpace(tok), scopes...)
+	return s.pds.Sessions().Verify(tok, scopes...)
+}
+
+// bearerToken reads the token of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, error) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if tok = strings.TrimSpace(tok); !ok || tok == "" {
+		return "", rhizome.E("authenticate", rhizome.Unauthorized, "a bearer token is required").Named("AuthenticationRequired")
+	}
+	return tok, nil
 }
 
 // checkAdmin verifies HTTP basic auth as the administrator.

@@ -212,19 +212,16 @@ func (c *call) parseWrites(repoID string, raw []json.RawMessage) (syntax.DID, []
 	}
 	ws := make([]pds.Write, len(raw))
 	for i, r := range raw {
-		var in writeIn
-		var typ struct {
+		var in struct {
+			writeIn
 			Type  string          `json:"$type"`
 			Value json.RawMessage `json:"value"` // applyWrites names the record "value"
-		}
-		if err := json.Unmarshal(r, &typ); err != nil {
-			return "", nil, rhizome.Errorf("read input", rhizome.Invalid, "writes/%d: %v", i, err)
 		}
 		if err := json.Unmarshal(r, &in); err != nil {
 			return "", nil, rhizome.Errorf("read input", rhizome.Invalid, "writes/%d: %v", i, err)
 		}
-		in.Repo, in.SwapRecord, in.Record = string(did), nil, typ.Value
-		if ws[i], err = c.parseApplyWrite(typ.Type, &in); err != nil {
+		in.Repo, in.SwapRecord, in.Record = string(did), nil, in.Value
+		if ws[i], err = c.parseApplyWrite(in.Type, &in.writeIn); err != nil {
 			return "", nil, err
 		}
 	}

@@ -101,16 +101,8 @@ func createSession(c *call) (any, error) {
 	return c.withDoc(sessionJSON(s)), nil
 }
 
-func refreshToken(c *call) (string, error) {
-	tok, ok := strings.CutPrefix(c.r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		return "", rhizome.E("authenticate", rhizome.Unauthorized, "a refresh token is required").Named("AuthenticationRequired")
-	}
-	return strings.TrimSpace(tok), nil
-}
-
 func refreshSession(c *call) (any, error) {
-	tok, err := refreshToken(c)
+	tok, err := bearerToken(c.r)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +114,7 @@ func refreshSession(c *call) (any, error) {
 }
 
 func deleteSession(c *call) (any, error) {
-	tok, err := refreshToken(c)
+	tok, err := bearerToken(c.r)
 	if err != nil {
 		return nil, err
 	}
