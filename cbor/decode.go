@@ -24,6 +24,9 @@ func NewReader(b []byte) *Reader { return &Reader{buf: b} }
 // Reset makes r read from b.
 func (r *Reader) Reset(b []byte) { r.buf, r.off = b, 0 }
 
+// Seek moves the read position to off, an offset Offset reported.
+func (r *Reader) Seek(off int) { r.off = min(max(off, 0), len(r.buf)) }
+
 // Offset reports how many bytes have been consumed.
 func (r *Reader) Offset() int { return r.off }
 

@@ -83,10 +83,20 @@ func (c CID) String() string {
 	if !c.Defined() {
 		return ""
 	}
-	buf := make([]byte, 1+enc.EncodedLen(Len))
-	buf[0] = 'b'
-	enc.Encode(buf[1:], c.b[:])
-	return string(buf)
+	var buf [1 + (Len*8+4)/5]byte
+	return string(c.Append(buf[:0]))
+}
+
+// Append appends the string form of c to b, allocating nothing more.
+func (c CID) Append(b []byte) []byte {
+	if !c.Defined() {
+		return b
+	}
+	n := len(b)
+	b = append(b, 'b')
+	b = append(b, make([]byte, enc.EncodedLen(Len))...)
+	enc.Encode(b[n+1:], c.b[:])
+	return b
 }
 
 // Compare orders CIDs by their binary form.

@@ -82,3 +82,33 @@ func BenchmarkUnmarshalJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCBORToJSON compares the read path's direct transcoder with
+// decoding to a value and encoding that.
+func BenchmarkCBORToJSON(b *testing.B) {
+	in := mustCBOR(b, postRecord())
+	b.Run("transcode", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		b.ReportAllocs()
+		var out []byte
+		for b.Loop() {
+			var err error
+			if out, err = AppendJSONFromCBOR(out[:0], in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode+encode", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		b.ReportAllocs()
+		for b.Loop() {
+			v, err := UnmarshalCBOR(in)
+			if err == nil {
+				_, err = MarshalJSON(v)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -19,6 +19,7 @@ func FuzzUnmarshalCBOR(f *testing.F) {
 	}
 	f.Add(mustCBOR(f, postRecord()))
 	f.Fuzz(func(t *testing.T, in []byte) {
+		checkTranscode(t, in)
 		v, err := UnmarshalCBOR(in)
 		if err != nil {
 			return

@@ -2,7 +2,6 @@ package xrpc
 
 import (
 	"context"
-	"strconv"
 
 	"encoding/json"
 	"github.com/rhizome-pds/rhizome/cid"
@@ -271,20 +270,14 @@ func recordJSON(did syntax.DID, r store.Record) (json.RawMessage, error) {
 // appendRecordJSON appends {"uri", "cid", "value"} for r to b, writing the
 // value's JSON straight in rather than through a map.
 func appendRecordJSON(b []byte, did syntax.DID, r store.Record) ([]byte, error) {
-	v, err := data.UnmarshalCBOR(r.Value)
+	b = append(b, `{"uri":"at://`...)
+	b = append(append(append(append(append(b, did...), '/'), r.Collection...), '/'), r.RKey...) // identifiers need no escaping
+	b = append(b, `","cid":"`...)
+	b = r.CID.Append(b)
+	b = append(b, `","value":`...)
+	b, err := data.AppendJSONFromCBOR(b, r.Value)
 	if err != nil {
 		return nil, rhizome.E("render record", rhizome.Corrupt, err)
 	}
-	js, err := data.MarshalJSON(v)
-	if err != nil {
-		return nil, err
-	}
-	uri := "at://" + string(did) + "/" + string(r.Collection) + "/" + string(r.RKey)
-	b = append(b, `{"uri":`...)
-	b = strconv.AppendQuote(b, uri) // identifiers are ASCII, so Go quoting is JSON quoting
-	b = append(b, `,"cid":"`...)
-	b = append(b, r.CID.String()...)
-	b = append(b, `","value":`...)
-	b = append(b, js...)
 	return append(b, '}'), nil
 }

@@ -163,7 +163,19 @@ func (s *Store) read(ctx context.Context, query string, args []any, fn func(*sql
 	if s.isClosed() {
 		return errClosed
 	}
-	return queryRows(ctx, s.rdb, query, args, fn)
+	st, err := s.rs.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return queryRows(ctx, stmtQuerier{st}, query, args, fn)
+}
+
+// stmtQuerier runs a prepared statement as a querier (the query string is
+// the statement's own).
+type stmtQuerier struct{ st *sql.Stmt }
+
+func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.st.QueryContext(ctx, args...)
 }
 
 // RepoBlocks implements store.Repos.
@@ -180,18 +192,39 @@ func (s *Store) BlocksSince(ctx context.Context, did syntax.DID, since syntax.TI
 		}
 		const q = `SELECT cid, data FROM block
 			WHERE actor = (SELECT id FROM actor WHERE did = ?) AND rev > ? ORDER BY rev`
+		var a arena
 		return queryRows(ctx, tx, q, []any{string(did), string(since)}, func(r *sql.Rows) error {
 			var b rhizome.Block
-			var c []byte
-			err := r.Scan(&c, &b.Data)
+			var c, data sql.RawBytes
+			err := r.Scan(&c, &data)
 			if err == nil {
 				b.CID, err = readCID(c)
 			}
 			if err == nil {
+				b.Data = a.copy(data)
 				err = fn(b)
 			}
 			return err
 		})
 	})
 	return wrap(op, err)
+}
+
+// arena copies many small byte slices into a few large chunks: one
+// allocation per chunk instead of one per block, and chunks hold no
+// pointers for the collector to scan.
+type arena struct{ chunk []byte }
+
+const arenaChunk = 256 << 10
+
+func (a *arena) copy(p []byte) []byte {
+	if len(p) > arenaChunk/4 {
+		return append([]byte(nil), p...)
+	}
+	if cap(a.chunk)-len(a.chunk) < len(p) {
+		a.chunk = make([]byte, 0, arenaChunk)
+	}
+	n := len(a.chunk)
+	a.chunk = append(a.chunk, p...)
+	return a.chunk[n:len(a.chunk):len(a.chunk)]
 }

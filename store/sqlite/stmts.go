@@ -122,8 +122,8 @@ type readStmts struct {
 	record, head *sql.Stmt
 	listRecords  [2]*sql.Stmt // forward, reverse
 
-	mu     sync.Mutex
-	blocks map[int]*sql.Stmt // GetBlocks, by number of CIDs
+	mu    sync.Mutex
+	adhoc map[string]*sql.Stmt // every other read, prepared on first use
 }
 
 // recordQuery reads one record with its value.
@@ -140,7 +140,7 @@ const listRecordsQuery = `SELECT r.rkey, r.cid, b.data FROM record r
 	ORDER BY r.rkey %s LIMIT ?`
 
 func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
-	rs := &readStmts{db: db, blocks: map[int]*sql.Stmt{}}
+	rs := &readStmts{db: db, adhoc: map[string]*sql.Stmt{}}
 	err := prepareAll(func(q string) (*sql.Stmt, error) { return db.PrepareContext(ctx, q) }, []prep{
 		{&rs.record, recordQuery},
 		{&rs.head, `SELECT r.commit_cid, r.rev, r.data_cid FROM actor a JOIN repo r ON r.actor = a.id WHERE a.did = ?`},
@@ -157,7 +157,7 @@ func (rs *readStmts) close() {
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	for _, st := range rs.blocks {
+	for _, st := range rs.adhoc {
 		st.Close()
 	}
 }
@@ -172,18 +172,24 @@ func pageQuery(q string, reverse bool) string {
 
 // blocksStmt returns the statement reading n blocks of one repository.
 func (rs *readStmts) blocksStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	return rs.stmt(ctx, `SELECT cid, data FROM block WHERE actor = (SELECT id FROM actor WHERE did = ?) AND cid IN (?`+
+		strings.Repeat(", ?", n-1)+`)`)
+}
+
+// stmt returns query prepared on the read pool, preparing it on first use:
+// the queries are a fixed set of strings, so the cache stays small, and
+// SQLite's parse and plan are paid once per query, not once per call.
+func (rs *readStmts) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if st := rs.blocks[n]; st != nil {
+	if st := rs.adhoc[query]; st != nil {
 		return st, nil
 	}
-	q := `SELECT cid, data FROM block WHERE actor = (SELECT id FROM actor WHERE did = ?) AND cid IN (?` +
-		strings.Repeat(", ?", n-1) + `)`
-	st, err := rs.db.PrepareContext(ctx, q)
+	st, err := rs.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	rs.blocks[n] = st
+	rs.adhoc[query] = st
 	return st, nil
 }
 
