@@ -263,3 +263,36 @@ func keyAfter(prev string, k []byte) bool {
 	}
 	return string(k) > prev
 }
+
+// maxSkipDepth bounds how deeply Skip follows nested containers.
+const maxSkipDepth = 256
+
+// Skip reads past one well-formed value without decoding it.
+func (r *Reader) Skip() error { return r.skip(0) }
+
+func (r *Reader) skip(depth int) error {
+	if depth > maxSkipDepth {
+		return r.errf("value nests more than %d deep", maxSkipDepth)
+	}
+	m, n, err := r.ReadHeader()
+	if err != nil {
+		return err
+	}
+	switch m {
+	case Bytes, Text:
+		_, err = r.take(n)
+	case Tag:
+		err = r.skip(depth + 1)
+	case Array, Map:
+		if m == Map {
+			n *= 2
+		}
+		if n > uint64(len(r.buf)-r.off) {
+			return r.errf("container of %d items exceeds the input", n)
+		}
+		for i := uint64(0); i < n && err == nil; i++ {
+			err = r.skip(depth + 1)
+		}
+	}
+	return err
+}

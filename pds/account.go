@@ -51,9 +51,11 @@ func (p *PDS) CreateAccount(ctx context.Context, in NewAccount) (*Session, error
 	}
 	a := store.Account{DID: did, Handle: handle, Email: in.Email, PasswordHash: hash,
 		SigningKey: sealed, Status: store.Active, CreatedAt: store.Now()}
-	if _, err := p.store.CreateAccount(ctx, store.NewAccount{Account: a, Genesis: genesis, InviteCode: in.InviteCode}); err != nil {
+	events := []store.Event{identityEvent(did, handle), accountEvent(did, store.Active)}
+	if _, err := p.store.CreateAccount(ctx, store.NewAccount{Account: a, Genesis: genesis, InviteCode: in.InviteCode, Events: events}); err != nil {
 		return nil, accountError(err)
 	}
+	p.notify()
 	p.log.Info("account created", "did", did, "handle", handle)
 	return p.newSession(ctx, a, "", false)
 }
@@ -63,8 +65,12 @@ func (p *PDS) genesis(ctx context.Context, did syntax.DID, s keys.Signer) (store
 	if err != nil {
 		return store.Commit{}, err
 	}
+	ev, err := p.commitEvent(ctx, did, res, nil)
+	if err != nil {
+		return store.Commit{}, err
+	}
 	c := res.Commit
-	return store.Commit{Blocks: res.Blocks,
+	return store.Commit{Blocks: res.Blocks, Event: ev,
 		Head: store.Head{DID: did, Commit: res.CID, Rev: c.Rev, Data: c.Data}}, nil
 }
 
@@ -162,9 +168,18 @@ func (p *PDS) ResolveAccount(ctx context.Context, id syntax.AtIdentifier) (store
 
 // SetStatus activates, deactivates or takes down an account.
 func (p *PDS) SetStatus(ctx context.Context, did syntax.DID, st store.Status) error {
-	if err := p.store.UpdateAccount(ctx, did, store.AccountUpdate{Status: &st}); err != nil {
+	a, err := p.store.Account(ctx, did)
+	if err != nil {
 		return notFoundAs(err, "AccountNotFound")
 	}
+	if a.Status == st {
+		return nil // no change, no event
+	}
+	u := store.AccountUpdate{Status: &st, Events: []store.Event{accountEvent(did, st)}}
+	if err := p.store.UpdateAccount(ctx, did, u); err != nil {
+		return notFoundAs(err, "AccountNotFound")
+	}
+	p.notify()
 	if st != store.Active {
 		return p.store.DeleteRefreshTokens(ctx, did, "")
 	}
@@ -175,9 +190,10 @@ func (p *PDS) SetStatus(ctx context.Context, did syntax.DID, st store.Status) er
 func (p *PDS) DeleteAccount(ctx context.Context, did syntax.DID) error {
 	unlock := p.locks.lock(did)
 	defer unlock()
-	if err := p.store.DeleteAccount(ctx, did); err != nil {
+	if err := p.store.DeleteAccount(ctx, did, accountEvent(did, "")); err != nil {
 		return notFoundAs(err, "AccountNotFound")
 	}
+	p.notify()
 	p.forgetRepo(did)
 	return p.blobs.DeleteAll(ctx, did)
 }
@@ -194,7 +210,12 @@ func (p *PDS) UpdateHandle(ctx context.Context, did syntax.DID, handle string) e
 	if err := p.ids.UpdateHandle(ctx, did, h); err != nil {
 		return err
 	}
-	return p.store.UpdateAccount(ctx, did, store.AccountUpdate{Handle: &h})
+	u := store.AccountUpdate{Handle: &h, Events: []store.Event{identityEvent(did, h)}}
+	if err := p.store.UpdateAccount(ctx, did, u); err != nil {
+		return err
+	}
+	p.notify()
+	return nil
 }
 
 // SetPassword replaces an account's password (admin reset).

@@ -25,7 +25,7 @@ func (p *PDS) commitEvent(ctx context.Context, did syntax.DID, res *repo.Result,
 	body := map[string]any{
 		"repo": string(did), "commit": res.CID, "rev": string(res.Commit.Rev),
 		"since": nil, "blocks": blocks, "ops": eventOps(res), "blobs": eventBlobs(ps),
-		"time": now.Format("2006-01-02T15:04:05.000Z"), "rebase": false, "tooBig": false,
+		"time": now.Format(eventTime), "rebase": false, "tooBig": false,
 	}
 	if res.Since != "" {
 		body["since"] = string(res.Since)
@@ -97,4 +97,57 @@ func eventBlobs(ps []prepared) []any {
 		}
 	}
 	return out
+}
+
+// eventTime is the time format of event bodies.
+const eventTime = "2006-01-02T15:04:05.000Z"
+
+// lifecycleEvent encodes a non-commit event body.
+func lifecycleEvent(did syntax.DID, typ string, body map[string]any) store.Event {
+	now := time.Now().UTC()
+	body["did"], body["time"] = string(did), now.Format(eventTime)
+	b, err := data.MarshalCBOR(body)
+	if err != nil { // the bodies are built here from typed values
+		panic("encode " + typ + " event: " + err.Error())
+	}
+	return store.Event{DID: did, Type: typ, Time: now, Body: b}
+}
+
+// identityEvent says the DID document or handle may have changed.
+func identityEvent(did syntax.DID, h syntax.Handle) store.Event {
+	body := map[string]any{}
+	if h != "" {
+		body["handle"] = string(h)
+	}
+	return lifecycleEvent(did, "identity", body)
+}
+
+// accountEvent reports the account's hosting status; st "" is a deletion.
+func accountEvent(did syntax.DID, st store.Status) store.Event {
+	body := map[string]any{"active": st == store.Active}
+	switch st {
+	case store.Active:
+	case "":
+		body["status"] = "deleted"
+	default:
+		body["status"] = string(st)
+	}
+	return lifecycleEvent(did, "account", body)
+}
+
+// syncEvent announces a repository state without its history (after an
+// import): blocks is a CAR holding only the signed commit.
+func syncEvent(did syntax.DID, commit rhizome.Block, rev syntax.TID) (store.Event, error) {
+	var buf bytes.Buffer
+	if err := writeBlocks(&buf, []rhizome.Block{commit}, commit.CID); err != nil {
+		return store.Event{}, err
+	}
+	return lifecycleEvent(did, "sync", map[string]any{"blocks": buf.Bytes(), "rev": string(rev)}), nil
+}
+
+// notify tells the firehose that events were appended.
+func (p *PDS) notify() {
+	if p.onEvent != nil {
+		p.onEvent()
+	}
 }

@@ -95,6 +95,7 @@ type PDS struct {
 	mu        sync.Mutex
 	repos     map[syntax.DID]*cachedRepo
 	signers   map[syntax.DID]keys.Signer
+	onEvent   func()
 }
 
 // Deps are the parts a PDS is assembled from.
@@ -106,6 +107,9 @@ type Deps struct {
 	Schemas    Schemas
 	// Secret signs session tokens; it must stay the same across restarts.
 	Secret []byte
+	// OnEvent, if set, is called after every write that appended events to
+	// the log (the firehose's wake-up). It must not block.
+	OnEvent func()
 }
 
 // New assembles a PDS.
@@ -130,7 +134,7 @@ func New(cfg Config, d Deps) (*PDS, error) {
 	p := &PDS{cfg: cfg, did: did, store: d.Store, blobs: d.Blobs, keyring: d.Keyring, ids: d.Identities,
 		schemas: d.Schemas, sessions: auth.NewSessions(d.Secret, did), clock: syntax.NewTIDClock(syntax.RandomClockID()),
 		cache: mst.NewCache(1 << 17), log: cfg.Logger,
-		repos: make(map[syntax.DID]*cachedRepo), signers: make(map[syntax.DID]keys.Signer)}
+		repos: make(map[syntax.DID]*cachedRepo), signers: make(map[syntax.DID]keys.Signer), onEvent: d.OnEvent}
 	return p, nil
 }
 

@@ -201,7 +201,9 @@ func (p *PDS) ImportRepo(ctx context.Context, did syntax.DID, r io.Reader) error
 		return err
 	}
 	defer p.forgetRepo(did)
-	_, err = p.store.ApplyCommit(ctx, c)
+	if _, err = p.store.ApplyCommit(ctx, c); err == nil {
+		p.notify()
+	}
 	return err
 }
 
@@ -224,7 +226,11 @@ func (p *PDS) importCommit(ctx context.Context, did syntax.DID, h store.Head, im
 	if err != nil {
 		return store.Commit{}, err
 	}
-	return store.Commit{Prev: h.Commit, Replace: true, Blocks: append(staging.All(), blk), Ops: ops,
+	ev, err := syncEvent(did, blk, commit.Rev)
+	if err != nil {
+		return store.Commit{}, err
+	}
+	return store.Commit{Prev: h.Commit, Replace: true, Blocks: append(staging.All(), blk), Ops: ops, Event: &ev,
 		Head: store.Head{DID: did, Commit: blk.CID, Rev: commit.Rev, Data: commit.Data}}, nil
 }
 

@@ -156,7 +156,9 @@ func (p *PDS) storeCommit(ctx context.Context, did syntax.DID, prev cid.CID, res
 		}
 		c.Ops = append(c.Ops, op)
 	}
-	_, err = p.store.ApplyCommit(ctx, c)
+	if _, err = p.store.ApplyCommit(ctx, c); err == nil {
+		p.notify()
+	}
 	return err
 }
 

@@ -44,6 +44,9 @@ type NewAccount struct {
 	// with NotFound if the code does not exist and Conflict if it has no
 	// uses left, and writes nothing.
 	InviteCode string
+	// Events are appended in order, in the same transaction, before the
+	// genesis commit's own event (#identity and #account, then #commit).
+	Events []Event
 }
 
 // AccountUpdate changes the fields that are set (non-nil).
@@ -52,6 +55,9 @@ type AccountUpdate struct {
 	Email        *string
 	PasswordHash *string
 	Status       *Status
+	// Events are appended in the same transaction, only if the update
+	// applies.
+	Events []Event
 }
 
 // Accounts stores accounts. A handle and an email (case-insensitively)
@@ -66,9 +72,10 @@ type Accounts interface {
 	AccountByEmail(ctx context.Context, email string) (Account, error)
 	UpdateAccount(ctx context.Context, did syntax.DID, u AccountUpdate) error
 	// DeleteAccount removes the account and everything stored for it:
-	// repository, record index, sessions, app passwords, blob metadata.
+	// repository, record index, sessions, app passwords, blob metadata,
+	// and appends events (the #account deletion) in the same transaction.
 	// Events already in the log stay.
-	DeleteAccount(ctx context.Context, did syntax.DID) error
+	DeleteAccount(ctx context.Context, did syntax.DID, events ...Event) error
 	// ListAccounts pages through accounts by DID (the cursor is a DID).
 	ListAccounts(ctx context.Context, p Page) ([]Account, error)
 }

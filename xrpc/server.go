@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/auth"
 	"github.com/rhizome-pds/rhizome/data"
+	"github.com/rhizome-pds/rhizome/firehose"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
@@ -32,6 +34,8 @@ type Options struct {
 	// guard the addresses it dials) forwards the call.
 	Services    ServiceResolver
 	ProxyClient *http.Client
+	// Firehose, if set, serves com.atproto.sync.subscribeRepos.
+	Firehose *firehose.Hub
 }
 
 // Server serves XRPC for one PDS.
@@ -42,6 +46,8 @@ type Server struct {
 	routes  map[string]route
 	limiter *limiter
 	metrics *metrics
+	done    chan struct{} // closed by Shutdown: ends open streams
+	once    sync.Once
 }
 
 // access says who may call a method.
@@ -79,13 +85,21 @@ func New(p *pds.PDS, opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{pds: p, opts: opts, log: opts.Logger, routes: map[string]route{},
-		limiter: newLimiter(opts.Limits), metrics: newMetrics()}
+		limiter: newLimiter(opts.Limits), metrics: newMetrics(), done: make(chan struct{})}
 	s.serverRoutes()
 	s.repoRoutes()
 	s.syncRoutes()
 	s.identityRoutes()
 	s.adminRoutes()
+	s.streamRoutes()
 	return s
+}
+
+// Shutdown ends open event streams, which http.Server.Shutdown does not
+// wait for (hijacked connections); call it before that. Calling it twice
+// is harmless.
+func (s *Server) Shutdown() {
+	s.once.Do(func() { close(s.done) })
 }
 
 func (s *Server) handle(nsid, method string, a access, fn func(*call) (any, error)) {
@@ -164,6 +178,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController and the WebSocket upgrade reach the
+// connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {

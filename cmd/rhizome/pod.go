@@ -15,6 +15,7 @@ import (
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/auth"
 	"github.com/rhizome-pds/rhizome/blobstore/disk"
+	"github.com/rhizome-pds/rhizome/firehose"
 	"github.com/rhizome-pds/rhizome/identity"
 	"github.com/rhizome-pds/rhizome/keys"
 	"github.com/rhizome-pds/rhizome/lexicon"
@@ -31,7 +32,9 @@ type pod struct {
 	store store.Store
 	pds   *pds.PDS
 	xrpc  *xrpc.Server
+	hub   *firehose.Hub
 	plc   http.Handler // the embedded directory, if any
+	cfg   *serveConfig
 	log   *slog.Logger
 }
 
@@ -77,14 +80,15 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
+	hub := firehose.NewHub(st, firehose.Options{Logger: log})
 	p, err := pds.New(pds.Config{PublicURL: cfg.publicURL, HandleDomains: cfg.domains(), InviteRequired: cfg.inviteRequired, Logger: log},
-		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret})
+		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret, OnEvent: hub.Notify})
 	if err != nil {
 		return nil, err
 	}
 	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log,
-		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second)})
-	return &pod{store: st, pds: p, xrpc: x, plc: plcHandler, log: log}, nil
+		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second), Firehose: hub})
+	return &pod{store: st, pds: p, xrpc: x, hub: hub, plc: plcHandler, log: log, cfg: cfg}, nil
 }
 
 // newIdentities wires the PLC directory (in process or remote) and the
@@ -204,6 +208,7 @@ func (p *pod) atprotoDID(w http.ResponseWriter, r *http.Request) {
 
 // background runs periodic upkeep until ctx ends.
 func (p *pod) background(ctx context.Context) {
+	go p.hub.Run(ctx)
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -211,12 +216,26 @@ func (p *pod) background(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := p.pds.CollectTempBlobs(ctx); err != nil {
-				p.log.Warn("blob collection failed", "err", err)
-			} else if n > 0 {
-				p.log.Info("collected unused blobs", "count", n)
-			}
+			p.housekeeping(ctx)
 		}
+	}
+}
+
+// housekeeping collects unused temporary blobs and trims events older than
+// the retention.
+func (p *pod) housekeeping(ctx context.Context) {
+	if n, err := p.pds.CollectTempBlobs(ctx); err != nil {
+		p.log.Warn("blob collection failed", "err", err)
+	} else if n > 0 {
+		p.log.Info("collected unused blobs", "count", n)
+	}
+	if p.cfg == nil || p.cfg.eventRetention <= 0 {
+		return
+	}
+	if n, err := p.store.TrimEvents(ctx, time.Now().Add(-p.cfg.eventRetention)); err != nil {
+		p.log.Warn("event trimming failed", "err", err)
+	} else if n > 0 {
+		p.log.Info("trimmed old events", "count", n)
 	}
 }
 

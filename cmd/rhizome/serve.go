@@ -27,6 +27,7 @@ type serveConfig struct {
 	inviteRequired                                                bool
 	rateLimits                                                    string
 	logFormat                                                     string
+	eventRetention                                                time.Duration
 }
 
 func serveFlags(args []string) (*serveConfig, error) {
@@ -48,9 +49,16 @@ func serveFlags(args []string) (*serveConfig, error) {
 	str(&c.logFormat, "log-format", "RHIZOME_LOG_FORMAT", "text", `"text" or "json"`)
 	inv := os.Getenv("RHIZOME_INVITE_REQUIRED") == "true"
 	fs.BoolVar(&c.inviteRequired, "invite-required", inv, "require an invite code to create an account ($RHIZOME_INVITE_REQUIRED)")
+	var retention string
+	str(&retention, "event-retention", "RHIZOME_EVENT_RETENTION", "72h", "how long firehose events are kept for replay (at least 1h)")
 	if err := fs.Parse(args); err != nil {
 		return nil, usageErr(err.Error())
 	}
+	d, err := time.ParseDuration(retention)
+	if err != nil || d < time.Hour {
+		return nil, usageErr(fmt.Sprintf("--event-retention %q: want a duration of at least 1h, like 72h", retention))
+	}
+	c.eventRetention = d
 	if c.publicURL == "" {
 		c.publicURL = "http://" + c.listen
 	}
@@ -122,6 +130,7 @@ func serveUntilDone(ctx context.Context, log *slog.Logger, srv *http.Server, ln 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
+	pod.xrpc.Shutdown() // ends event streams, which srv.Shutdown does not wait for
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -48,6 +48,9 @@ func (w *wconn) createAccount(a store.NewAccount) (int64, error) {
 			return 0, err
 		}
 	}
+	if err := w.appendEvents(a.Events, did); err != nil {
+		return 0, err
+	}
 	seq, err := w.applyCommit(a.Genesis)
 	if err != nil {
 		return 0, err
@@ -144,6 +147,9 @@ func (s *Store) UpdateAccount(ctx context.Context, did syntax.DID, u store.Accou
 		if err == nil && n == 0 {
 			err = notFound("no account %s", did)
 		}
+		if err == nil {
+			err = w.appendEvents(u.Events, did)
+		}
 		return err
 	})
 	return wrap("update account", err)
@@ -171,11 +177,14 @@ func accountSets(u store.AccountUpdate) ([]string, []any) {
 // DeleteAccount implements store.Accounts: everything keyed by the DID's
 // actor row goes with it (foreign keys cascade); events, invite uses and
 // PLC operations, keyed by DID text, stay.
-func (s *Store) DeleteAccount(ctx context.Context, did syntax.DID) error {
+func (s *Store) DeleteAccount(ctx context.Context, did syntax.DID, events ...store.Event) error {
 	err := s.write(ctx, func(w *wconn) error {
 		n, err := w.execN(`DELETE FROM actor WHERE did = ?`, string(did))
 		if err == nil && n == 0 {
 			err = notFound("no account %s", did)
+		}
+		if err == nil {
+			err = w.appendEvents(events, did)
 		}
 		return err
 	})

@@ -212,6 +212,19 @@ func (w *wconn) addRefs(actor int64, coll, rkey, rev string, blobs []cid.CID) er
 }
 
 // appendEvent appends e (for did if it names none) and returns its seq.
+// appendEvents appends events in order; each must be of did.
+func (w *wconn) appendEvents(events []store.Event, did syntax.DID) error {
+	for _, e := range events {
+		if e.Type == "" || (e.DID != "" && e.DID != did) {
+			return invalid("event %q for %q does not belong to %s", e.Type, e.DID, did)
+		}
+		if _, err := w.appendEvent(e, did); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (w *wconn) appendEvent(e store.Event, did syntax.DID) (int64, error) {
 	if e.DID == "" {
 		e.DID = did
