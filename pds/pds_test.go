@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/car"
 	"github.com/rhizome-pds/rhizome/cid"
+	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/mem"
 	"github.com/rhizome-pds/rhizome/repo"
 	"github.com/rhizome-pds/rhizome/store"
@@ -345,4 +347,47 @@ func TestPDS_GetRepo(t *testing.T) {
 			t.Fatalf("export holds %d records, want 39", n)
 		}
 	})
+}
+
+func TestPDS_LifecycleEvents(t *testing.T) {
+	p := newTestPod(t)
+	notified := 0
+	p.onEvent = func() { notified++ }
+	did := p.account(t, "alice").Account.DID
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(p.SetStatus(ctx, did, store.Deactivated))
+	must(p.SetStatus(ctx, did, store.Deactivated)) // no change, no event
+	must(p.SetStatus(ctx, did, store.Active))
+	must(p.UpdateHandle(ctx, did, "alicia.test"))
+	evs, err := p.store.EventsAfter(ctx, 0, 100)
+	must(err)
+	var got []string
+	for _, e := range evs {
+		v, err := data.UnmarshalCBOR(e.Body)
+		must(err)
+		m := v.(map[string]any)
+		desc := e.Type
+		switch e.Type {
+		case "account":
+			desc += fmt.Sprintf("(%v,%v)", m["active"], m["status"])
+		case "identity":
+			desc += fmt.Sprintf("(%v)", m["handle"])
+		case "commit":
+			desc += fmt.Sprintf("(since=%v,ops=%d)", m["since"], len(m["ops"].([]any)))
+		}
+		got = append(got, desc)
+	}
+	want := []string{"identity(alice.test)", "account(true,<nil>)", "commit(since=<nil>,ops=0)",
+		"account(false,deactivated)", "account(true,<nil>)", "identity(alicia.test)"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events\n got %v\nwant %v", got, want)
+	}
+	if notified != 4 {
+		t.Fatalf("OnEvent called %d times, want 4 (one per write that appended events)", notified)
+	}
 }

@@ -113,6 +113,81 @@ func (h harness) events(t *testing.T) {
 	t.Run("AppendEvent", h.appendEvent)
 	t.Run("EventsAfter", h.eventsAfter)
 	t.Run("TrimEvents", h.trimEvents)
+	t.Run("WithAccountChanges", h.accountEvents)
+}
+
+// eventTypes lists the types of every event in the log, in order.
+func eventTypes(t *testing.T, s store.Store) []string {
+	t.Helper()
+	evs, err := s.EventsAfter(t.Context(), 0, 1000)
+	must(t, err)
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func lifecycle(did syntax.DID, typ string) store.Event {
+	return store.Event{DID: did, Type: typ, Time: t0, Body: []byte(typ)}
+}
+
+func (h harness) accountEvents(t *testing.T) {
+	h.test(t, "creation appends its events before the genesis commit's", func(t *testing.T, s store.Store) {
+		a, _ := newAccount(t, 1)
+		a.Events = []store.Event{lifecycle(a.Account.DID, "identity"), lifecycle(a.Account.DID, "account")}
+		a.Genesis = withEvent(a.Genesis)
+		seq, err := s.CreateAccount(t.Context(), a)
+		must(t, err)
+		if got := eventTypes(t, s); !slices.Equal(got, []string{"identity", "account", "commit"}) {
+			t.Fatalf("events %v", got)
+		}
+		if last, _ := s.LastSeq(t.Context()); seq != last {
+			t.Fatalf("CreateAccount returned seq %d, last is %d", seq, last)
+		}
+	})
+	h.test(t, "a failed creation appends nothing", func(t *testing.T, s store.Store) {
+		createAccount(t, s, 1)
+		a, _ := newAccount(t, 1)
+		a.Events = []store.Event{lifecycle(a.Account.DID, "identity")}
+		_, err := s.CreateAccount(t.Context(), a)
+		wantKind(t, err, rhizome.Exists)
+		if got := eventTypes(t, s); len(got) != 0 {
+			t.Fatalf("events %v", got)
+		}
+	})
+	h.test(t, "an update appends its event only when it applies", func(t *testing.T, s store.Store) {
+		r := createAccount(t, s, 1)
+		st := store.Deactivated
+		must(t, s.UpdateAccount(t.Context(), r.did, store.AccountUpdate{Status: &st, Events: []store.Event{lifecycle(r.did, "account")}}))
+		err := s.UpdateAccount(t.Context(), testDID(9), store.AccountUpdate{Status: &st, Events: []store.Event{lifecycle(testDID(9), "account")}})
+		wantNotFound(t, err)
+		other := createAccount(t, s, 2)
+		taken := testHandle(1)
+		err = s.UpdateAccount(t.Context(), other.did, store.AccountUpdate{Handle: &taken, Events: []store.Event{lifecycle(other.did, "identity")}})
+		wantKind(t, err, rhizome.Exists)
+		if got := eventTypes(t, s); !slices.Equal(got, []string{"account"}) {
+			t.Fatalf("events %v", got)
+		}
+	})
+	h.test(t, "deletion appends its event and keeps older ones", func(t *testing.T, s store.Store) {
+		r := createAccount(t, s, 1)
+		appendEvents(t, s, r.did, 1, 0)
+		must(t, s.DeleteAccount(t.Context(), r.did, lifecycle(r.did, "account")))
+		wantNotFound(t, s.DeleteAccount(t.Context(), r.did, lifecycle(r.did, "account")))
+		if got := eventTypes(t, s); !slices.Equal(got, []string{"identity", "account"}) {
+			t.Fatalf("events %v", got)
+		}
+	})
+	h.test(t, "events of another DID are refused", func(t *testing.T, s store.Store) {
+		r := createAccount(t, s, 1)
+		st := store.Deactivated
+		err := s.UpdateAccount(t.Context(), r.did, store.AccountUpdate{Status: &st, Events: []store.Event{lifecycle(testDID(5), "account")}})
+		wantKind(t, err, rhizome.Invalid)
+		if a, _ := s.Account(t.Context(), r.did); a.Status != store.Active {
+			t.Fatalf("a refused update changed the status to %s", a.Status)
+		}
+	})
 }
 
 func (h harness) appendEvent(t *testing.T) {
