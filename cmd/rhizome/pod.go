@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,13 +30,14 @@ import (
 
 // pod is a running pod's parts, as main wires them.
 type pod struct {
-	store store.Store
-	pds   *pds.PDS
-	xrpc  *xrpc.Server
-	hub   *firehose.Hub
-	plc   http.Handler // the embedded directory, if any
-	cfg   *serveConfig
-	log   *slog.Logger
+	store    store.Store
+	pds      *pds.PDS
+	xrpc     *xrpc.Server
+	hub      *firehose.Hub
+	crawlers *firehose.Crawlers // nil without --crawlers
+	plc      http.Handler       // the embedded directory, if any
+	cfg      *serveConfig
+	log      *slog.Logger
 }
 
 func openPod(ctx context.Context, cfg *serveConfig, log *slog.Logger) (*pod, error) {
@@ -81,14 +83,41 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 		return nil, err
 	}
 	hub := firehose.NewHub(st, firehose.Options{Logger: log})
+	crawlers, err := newCrawlers(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	onEvent := hub.Notify
+	if crawlers != nil {
+		onEvent = func() { hub.Notify(); crawlers.Notify() }
+	}
 	p, err := pds.New(pds.Config{PublicURL: cfg.publicURL, HandleDomains: cfg.domains(), InviteRequired: cfg.inviteRequired, Logger: log},
-		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret, OnEvent: hub.Notify})
+		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret, OnEvent: onEvent})
 	if err != nil {
 		return nil, err
 	}
 	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log,
 		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second), Firehose: hub})
-	return &pod{store: st, pds: p, xrpc: x, hub: hub, plc: plcHandler, log: log, cfg: cfg}, nil
+	return &pod{store: st, pds: p, xrpc: x, hub: hub, crawlers: crawlers, plc: plcHandler, log: log, cfg: cfg}, nil
+}
+
+// newCrawlers returns the relays' notifier, or nil without --crawlers.
+// Relays are reached through the address guard; loopback is allowed only
+// when every relay is on loopback (local development and tests).
+func newCrawlers(cfg *serveConfig, log *slog.Logger) (*firehose.Crawlers, error) {
+	relays := cfg.relays()
+	if len(relays) == 0 {
+		return nil, nil
+	}
+	u, err := url.Parse(cfg.publicURL)
+	if err != nil {
+		return nil, rhizome.E("start crawlers", rhizome.Invalid, err)
+	}
+	loopback := true
+	for _, r := range relays {
+		loopback = loopback && isLoopbackURL(r)
+	}
+	return firehose.NewCrawlers(relays, u.Hostname(), identity.GuardedClient(loopback, 30*time.Second), log), nil
 }
 
 // newIdentities wires the PLC directory (in process or remote) and the
@@ -209,6 +238,9 @@ func (p *pod) atprotoDID(w http.ResponseWriter, r *http.Request) {
 // background runs periodic upkeep until ctx ends.
 func (p *pod) background(ctx context.Context) {
 	go p.hub.Run(ctx)
+	if p.crawlers != nil {
+		go p.crawlers.Run(ctx)
+	}
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,7 @@ type serveConfig struct {
 	rateLimits                                                    string
 	logFormat                                                     string
 	eventRetention                                                time.Duration
+	crawlers                                                      string
 }
 
 func serveFlags(args []string) (*serveConfig, error) {
@@ -49,6 +51,7 @@ func serveFlags(args []string) (*serveConfig, error) {
 	str(&c.logFormat, "log-format", "RHIZOME_LOG_FORMAT", "text", `"text" or "json"`)
 	inv := os.Getenv("RHIZOME_INVITE_REQUIRED") == "true"
 	fs.BoolVar(&c.inviteRequired, "invite-required", inv, "require an invite code to create an account ($RHIZOME_INVITE_REQUIRED)")
+	str(&c.crawlers, "crawlers", "RHIZOME_CRAWLERS", "", "comma-separated relay URLs asked to crawl the pod (requestCrawl) at start-up and after idle spells")
 	var retention string
 	str(&retention, "event-retention", "RHIZOME_EVENT_RETENTION", "72h", "how long firehose events are kept for replay (at least 1h)")
 	if err := fs.Parse(args); err != nil {
@@ -59,6 +62,11 @@ func serveFlags(args []string) (*serveConfig, error) {
 		return nil, usageErr(fmt.Sprintf("--event-retention %q: want a duration of at least 1h, like 72h", retention))
 	}
 	c.eventRetention = d
+	for _, u := range c.relays() {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return nil, usageErr(fmt.Sprintf("--crawlers: %q is not an http(s) URL", u))
+		}
+	}
 	if c.publicURL == "" {
 		c.publicURL = "http://" + c.listen
 	}
@@ -79,6 +87,17 @@ func (c *serveConfig) limits() (xrpc.RateLimits, error) {
 	l := xrpc.DefaultRateLimits
 	l.PerIP, l.Writes = rate.Limit(ip), rate.Limit(w)
 	return l, nil
+}
+
+// relays lists the --crawlers URLs.
+func (c *serveConfig) relays() []string {
+	var out []string
+	for _, u := range strings.Split(c.crawlers, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func (c *serveConfig) domains() []string {
