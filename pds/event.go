@@ -13,6 +13,12 @@ import (
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
+// MaxEventBlocks is the most bytes a #commit event's blocks may take
+// (com.atproto.sync.subscribeRepos). A commit whose blocks would not fit
+// is refused before anything is written, so the stream never carries a
+// commit a consumer cannot verify.
+const MaxEventBlocks = 2_000_000
+
 // commitEvent builds the #commit event of a commit (Sync 1.1): its blocks
 // carry the new blocks and the proof nodes a consumer needs to invert the
 // ops against prevData. The firehose adds the sequence number.
@@ -20,6 +26,10 @@ func (p *PDS) commitEvent(ctx context.Context, did syntax.DID, res *repo.Result,
 	blocks, err := p.eventCAR(ctx, did, res)
 	if err != nil {
 		return nil, err
+	}
+	if len(blocks) > MaxEventBlocks {
+		return nil, rhizome.Errorf("build commit event", rhizome.TooLarge,
+			"the commit's blocks take %d bytes, more than the event stream's %d: split the writes into smaller batches", len(blocks), MaxEventBlocks)
 	}
 	now := time.Now().UTC()
 	body := map[string]any{

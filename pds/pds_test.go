@@ -391,3 +391,25 @@ func TestPDS_LifecycleEvents(t *testing.T) {
 		t.Fatalf("OnEvent called %d times, want 4 (one per write that appended events)", notified)
 	}
 }
+
+func TestPDS_ApplyWrites_RefusesCommitsTooBigForTheStream(t *testing.T) {
+	p := newTestPod(t)
+	did := p.account(t, "alice").Account.DID
+	before, _ := p.LatestCommit(ctx, did)
+	var ws []Write
+	for i := range 5 {
+		ws = append(ws, Write{Action: repo.Create, Collection: "com.example.blob", RKey: syntax.RecordKey(fmt.Sprint("k", i)),
+			Value: map[string]any{"$type": "com.example.blob", "data": bytes.Repeat([]byte{byte(i)}, 500_000)}})
+	}
+	_, _, err := p.ApplyWrites(ctx, did, ws, ValidateAuto, nil)
+	if !rhizome.Is(err, rhizome.TooLarge) {
+		t.Fatalf("a 2.5 MB commit: %v, want TooLarge", err)
+	}
+	if after, _ := p.LatestCommit(ctx, did); after != before {
+		t.Fatal("the refused commit moved the head")
+	}
+	if _, _, err := p.ApplyWrites(ctx, did, ws[:3], ValidateAuto, nil); err != nil {
+		t.Fatalf("a 1.5 MB commit: %v", err)
+	}
+	verifyRepo(t, p, did)
+}
