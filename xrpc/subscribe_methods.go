@@ -2,8 +2,10 @@ package xrpc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/firehose"
+	"github.com/rhizome-pds/rhizome/syntax"
 )
 
 // frameWriteTimeout is how long one frame may take to reach a subscriber
@@ -20,6 +23,7 @@ const frameWriteTimeout = 15 * time.Second
 func (s *Server) streamRoutes() {
 	if s.opts.Firehose != nil {
 		s.handle("com.atproto.sync.subscribeRepos", http.MethodGet, public, subscribeRepos)
+		s.handle("dev.rhizome.sync.subscribeRecords", http.MethodGet, public, subscribeRecords)
 	}
 }
 
@@ -36,16 +40,8 @@ func subscribeRepos(c *call) (any, error) {
 		return nil, nil // Accept has answered the request
 	}
 	defer conn.CloseNow()
-	ctx := conn.CloseRead(context.WithoutCancel(c.ctx)) // ends when the peer goes away
-	ctx, stop := context.WithCancel(ctx)
+	ctx, stop := c.s.streamContext(conn, c.ctx)
 	defer stop()
-	go func() { // the server shutting down ends the stream too
-		select {
-		case <-c.s.done:
-		case <-ctx.Done():
-		}
-		stop()
-	}()
 	sub, err := c.s.opts.Firehose.Subscribe(ctx, cursor)
 	if err == nil {
 		err = stream(ctx, conn, sub)
@@ -99,4 +95,104 @@ func cursorParam(v string) (*int64, error) {
 		return nil, rhizome.Errorf("subscribe repos", rhizome.Invalid, "cursor %q is not a non-negative integer", v)
 	}
 	return &n, nil
+}
+
+// subscribeRecords streams the record operations of chosen collections
+// (and optionally repositories) as JSON text messages, for apps that are
+// live views on data: {seq, repo, rev, time, ops: [{action, collection,
+// rkey, cid, record}]}. Commits with no selected operation are skipped.
+// Parameters: collection (repeatable; an NSID or "prefix.*"), repo
+// (repeatable DID), cursor. The OAuth grants will narrow the filter.
+func subscribeRecords(c *call) (any, error) {
+	f, cursor, err := recordsFilter(c.r.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	conn, err := websocket.Accept(c.w, c.r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil, nil
+	}
+	defer conn.CloseNow()
+	ctx, stop := c.s.streamContext(conn, c.ctx)
+	defer stop()
+	sub, err := c.s.opts.Firehose.Subscribe(ctx, cursor)
+	if err == nil {
+		err = streamRecords(ctx, conn, sub, f)
+	}
+	var se *firehose.StreamError
+	if errors.As(err, &se) {
+		msg, _ := json.Marshal(map[string]string{"error": se.Name, "message": se.Message})
+		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		conn.Write(wctx, websocket.MessageText, msg)
+		cancel()
+		conn.Close(websocket.StatusPolicyViolation, se.Name)
+		return nil, nil
+	}
+	conn.Close(websocket.StatusGoingAway, "")
+	return nil, nil
+}
+
+func recordsFilter(q url.Values) (firehose.Filter, *int64, error) {
+	var f firehose.Filter
+	cursor, err := cursorParam(q.Get("cursor"))
+	if err != nil {
+		return f, nil, err
+	}
+	for _, p := range q["collection"] {
+		p, err := firehose.ParseCollectionPattern(p)
+		if err != nil {
+			return f, nil, rhizome.E("subscribe records", rhizome.Invalid, err)
+		}
+		f.Collections = append(f.Collections, p)
+	}
+	if len(f.Collections) == 0 {
+		return f, nil, rhizome.E("subscribe records", rhizome.Invalid, "at least one collection parameter is required")
+	}
+	for _, r := range q["repo"] {
+		d, err := syntax.ParseDID(r)
+		if err != nil {
+			return f, nil, rhizome.E("subscribe records", rhizome.Invalid, err)
+		}
+		f.Repos = append(f.Repos, d)
+	}
+	return f, cursor, nil
+}
+
+func streamRecords(ctx context.Context, conn *websocket.Conn, sub *firehose.Subscription, f firehose.Filter) error {
+	for {
+		frames, err := sub.Next(ctx)
+		if err != nil {
+			return err
+		}
+		for _, fr := range frames {
+			msg, ok, err := firehose.RecordsJSON(fr, f)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			wctx, cancel := context.WithTimeout(ctx, frameWriteTimeout)
+			err = conn.Write(wctx, websocket.MessageText, msg)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// streamContext is a stream's context: it ends when the peer goes away or
+// the server shuts down.
+func (s *Server) streamContext(conn *websocket.Conn, parent context.Context) (context.Context, context.CancelFunc) {
+	ctx := conn.CloseRead(context.WithoutCancel(parent))
+	ctx, stop := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+		}
+		stop()
+	}()
+	return ctx, stop
 }
