@@ -13,6 +13,15 @@
 //     sequential applyWrites batches of 200, then com.atproto.sync.getRepo
 //     is timed GetRepoRuns times and the CAR is verified (signature, MST,
 //     record count).
+//   - fanout (only when asked for): Subscribers firehose subscribers
+//     (com.atproto.sync.subscribeRepos) follow the live stream while
+//     createRecord calls go out open-loop at CommitRate per second; it
+//     reports delivery latency (receive time minus the event's time),
+//     lost events, seq gaps, what became of deliberately slow
+//     subscribers, and server and client CPU and memory.
+//   - drain (only when asked for): one subscriber follows the stream live
+//     during a bulk import of applyWrites batches, then a fresh one
+//     replays from cursor 0; events/s and MB/s of both.
 //
 // Each phase is preceded by Warmup untimed calls. A Phase reports the calls
 // made, errors, wall time, successful calls per second and latency

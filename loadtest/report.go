@@ -25,6 +25,8 @@ type Report struct {
 	Phases          []Phase     `json:"phases"`
 	BulkApplyWrites *BulkWrite  `json:"bulkApplyWrites,omitempty"`
 	GetRepo         *GetRepo    `json:"getRepo,omitempty"`
+	Fanout          *Fanout     `json:"fanout,omitempty"` // the fanout phase
+	Drain           *Drain      `json:"drain,omitempty"`  // the drain phase
 	Server          *ServerInfo `json:"server,omitempty"` // with a PID: the server at the end
 
 	car []byte // the last getRepo CAR, for tests
@@ -132,7 +134,8 @@ func cpuCell(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// writeExtras writes the big-repository and server lines under the table.
+// writeExtras writes the big-repository, firehose and server lines under
+// the table.
 func (rep *Report) writeExtras(w *errWriter) {
 	if b := rep.BulkApplyWrites; b != nil {
 		w.printf("\nbig repo: %d records in applyWrites batches of %d: %.2fs, %.1f records/s",
@@ -149,6 +152,7 @@ func (rep *Report) writeExtras(w *errWriter) {
 		}
 		w.printf("\n")
 	}
+	rep.writeFirehose(w)
 	if s := rep.Server; s != nil {
 		w.printf("server pid %d: RSS %.1f MB, peak RSS %.1f MB, CPU %.2fs in all\n", s.PID, s.RSSMB, s.PeakRSSMB, s.CPUSeconds)
 	}

@@ -74,7 +74,7 @@ func (r *runner) setup(ctx context.Context, rep *Report) error {
 }
 
 func (r *runner) needsAccounts() bool {
-	return r.cfg.has(PhaseCreate) || r.cfg.has(PhaseList) || r.cfg.has(PhaseApply)
+	return r.cfg.has(PhaseCreate) || r.cfg.has(PhaseList) || r.cfg.has(PhaseApply) || r.cfg.has(PhaseFanout)
 }
 
 // phases runs the configured phases in order, stopping at the first error.
@@ -85,6 +85,7 @@ func (r *runner) phases(ctx context.Context, rep *Report) error {
 	}{
 		{PhaseCreate, r.createPhase}, {PhaseGet, r.getPhase}, {PhaseList, r.listPhase},
 		{PhaseApply, r.applyPhase}, {PhaseGetRepo, r.getRepoPhase},
+		{PhaseFanout, r.fanoutPhase}, {PhaseDrain, r.drainPhase},
 	}
 	for _, s := range steps {
 		if !r.cfg.has(s.name) || (s.name == PhaseGetRepo && r.cfg.RepoRecords == 0) {
