@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -33,6 +34,9 @@ func (s *Server) streamRoutes() {
 func subscribeRepos(c *call) (any, error) {
 	cursor, err := cursorParam(c.r.URL.Query().Get("cursor"))
 	if err != nil {
+		return nil, err
+	}
+	if err := needUpgrade(c.r); err != nil {
 		return nil, err
 	}
 	conn, err := websocket.Accept(c.w, c.r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
@@ -85,6 +89,15 @@ func (s *Server) endStream(ctx context.Context, conn *websocket.Conn, err error)
 	conn.Close(websocket.StatusGoingAway, "")
 }
 
+// needUpgrade answers a plain HTTP request to a stream with an XRPC
+// error rather than the WebSocket library's text.
+func needUpgrade(r *http.Request) error {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return rhizome.E("subscribe", rhizome.Invalid, "this method is a WebSocket stream: connect with an Upgrade: websocket request")
+	}
+	return nil
+}
+
 // cursorParam parses the optional cursor: a non-negative integer.
 func cursorParam(v string) (*int64, error) {
 	if v == "" {
@@ -106,6 +119,9 @@ func cursorParam(v string) (*int64, error) {
 func subscribeRecords(c *call) (any, error) {
 	f, cursor, err := recordsFilter(c.r.URL.Query())
 	if err != nil {
+		return nil, err
+	}
+	if err := needUpgrade(c.r); err != nil {
 		return nil, err
 	}
 	conn, err := websocket.Accept(c.w, c.r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
