@@ -103,7 +103,7 @@ func (cr *crasher) cycle(n int) {
 	cr.p.Kill()
 	close(stop)
 	wg.Wait()
-	cr.c.close()
+	cr.c.Close()
 	cr.p = startPod(cr.t, cr.bin, cr.dir, cr.addr)
 	cr.c = newClient(cr.p)
 	cr.verify(n, delay, ws)
@@ -170,7 +170,7 @@ func TestCrash_DataFolderLocked(t *testing.T) {
 		t.Errorf("second serve's message does not say %s is in use:\n%s", dir, out)
 	}
 	c := newClient(first)
-	defer c.close()
+	defer c.Close()
 	createAccount(t, c, "stillhere")
 	first.Stop()
 }

@@ -24,7 +24,7 @@ import (
 // the pod's embedded PLC directory.
 func signingKey(t testing.TB, c *client, did string) keys.PublicKey {
 	t.Helper()
-	resp, err := c.hc.Get(c.base + "/plc/" + did)
+	resp, err := c.HC.Get(c.Base + "/plc/" + did)
 	if err != nil {
 		t.Fatalf("GET /plc/%s: %v", did, err)
 	}
@@ -62,8 +62,8 @@ type repoView struct {
 func fetchRepo(t testing.TB, c *client, did string, key keys.PublicKey) repoView {
 	t.Helper()
 	var latest struct{ CID, Rev string }
-	c.mustQuery(t, "com.atproto.sync.getLatestCommit", url.Values{"did": {did}}, &latest)
-	car := c.mustQuery(t, "com.atproto.sync.getRepo", url.Values{"did": {did}}, nil)
+	c.MustQuery(t, "com.atproto.sync.getLatestCommit", url.Values{"did": {did}}, &latest)
+	car := c.MustQuery(t, "com.atproto.sync.getRepo", url.Values{"did": {did}}, nil)
 	ctx := context.Background()
 	d, err := syntax.ParseDID(did)
 	if err != nil {
@@ -111,7 +111,7 @@ func checkRecordBlock(ctx context.Context, bs *mem.Blocks, path string, c cid.CI
 func checkIndex(t testing.TB, c *client, did string, v repoView) {
 	t.Helper()
 	var desc struct{ Collections []string }
-	c.mustQuery(t, "com.atproto.repo.describeRepo", url.Values{"repo": {did}}, &desc)
+	c.MustQuery(t, "com.atproto.repo.describeRepo", url.Values{"repo": {did}}, &desc)
 	inTree := map[string]bool{}
 	for p := range v.records {
 		coll, _, _ := strings.Cut(p, "/")
@@ -123,35 +123,11 @@ func checkIndex(t testing.TB, c *client, did string, v repoView) {
 	}
 	listed := map[string]string{}
 	for _, coll := range union(desc.Collections, collections) {
-		listCollection(t, c, did, coll, listed)
+		c.ListCollection(t, did, coll, listed)
 	}
 	if !maps.Equal(listed, v.records) {
 		t.Errorf("listRecords of %s disagrees with the tree of commit %s:\n%s", did, v.head, diffMaps("listRecords", listed, "tree", v.records))
 	}
-}
-
-func listCollection(t testing.TB, c *client, did, coll string, into map[string]string) {
-	t.Helper()
-	cursor := ""
-	for range 1000 {
-		q := url.Values{"repo": {did}, "collection": {coll}, "limit": {"100"}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var out struct {
-			Records []struct{ URI, CID string }
-			Cursor  string
-		}
-		c.mustQuery(t, "com.atproto.repo.listRecords", q, &out)
-		for _, r := range out.Records {
-			into[uriPath(r.URI)] = r.CID
-		}
-		if out.Cursor == "" || len(out.Records) == 0 {
-			return
-		}
-		cursor = out.Cursor
-	}
-	t.Fatalf("listRecords %s %s does not end", did, coll)
 }
 
 // getRecordCID reads one record with getRecord: its CID, or "" when the
@@ -159,15 +135,15 @@ func listCollection(t testing.TB, c *client, did, coll string, into map[string]s
 func getRecordCID(t testing.TB, c *client, did, path string) string {
 	t.Helper()
 	coll, rkey, _ := strings.Cut(path, "/")
-	r, err := c.query(context.Background(), "com.atproto.repo.getRecord", url.Values{"repo": {did}, "collection": {coll}, "rkey": {rkey}})
+	r, err := c.Query(context.Background(), "com.atproto.repo.getRecord", url.Values{"repo": {did}, "collection": {coll}, "rkey": {rkey}})
 	if err != nil {
 		t.Fatalf("getRecord %s %s: %v", did, path, err)
 	}
-	if r.status == http.StatusBadRequest && r.errName() == "RecordNotFound" {
+	if r.Status == http.StatusBadRequest && r.ErrName() == "RecordNotFound" {
 		return ""
 	}
 	var out struct{ CID string }
-	if r.status != http.StatusOK || json.Unmarshal(r.body, &out) != nil {
+	if r.Status != http.StatusOK || json.Unmarshal(r.Body, &out) != nil {
 		t.Fatalf("getRecord %s %s: %s", did, path, r)
 	}
 	return out.CID

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
 
 // writer issues writes on the keys it owns until told to stop or until a
@@ -137,13 +139,13 @@ func (w *writer) batch(o *op) {
 }
 
 func (w *writer) send(ctx context.Context, o *op) {
-	o.reply, o.err = w.c.call(ctx, o.nsid, w.accts[o.acct].access, o.body)
+	o.reply, o.err = w.c.Post(ctx, o.nsid, w.accts[o.acct].access, o.body)
 	switch {
 	case errors.Is(o.err, syscall.ECONNREFUSED):
 		o.outcome = refused
 	case o.err != nil:
 		o.outcome = unknown
-	case o.reply.ok():
+	case o.reply.OK():
 		o.outcome = acked
 	default:
 		o.outcome = rejected
@@ -180,7 +182,7 @@ func ackedCIDs(o *op) ([]ackedRecord, error) {
 		URI, CID string
 		Results  []result
 	}
-	if err := json.Unmarshal(o.reply.body, &out); err != nil {
+	if err := json.Unmarshal(o.reply.Body, &out); err != nil {
 		return nil, fmt.Errorf("decode acknowledgement: %w", err)
 	}
 	res := out.Results
@@ -196,16 +198,7 @@ func ackedCIDs(o *op) ([]ackedRecord, error) {
 	}
 	got := make([]ackedRecord, len(res))
 	for i, r := range res {
-		got[i] = ackedRecord{path: uriPath(r.URI), cid: r.CID}
+		got[i] = ackedRecord{path: podtest.URIPath(r.URI), cid: r.CID}
 	}
 	return got, nil
-}
-
-// uriPath is the collection/rkey part of at://DID/collection/rkey.
-func uriPath(uri string) string {
-	parts := strings.SplitN(strings.TrimPrefix(uri, "at://"), "/", 2)
-	if len(parts) < 2 {
-		return ""
-	}
-	return parts[1]
 }

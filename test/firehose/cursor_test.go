@@ -24,7 +24,7 @@ import (
 func TestFirehose_Cursors(t *testing.T) {
 	p := newPod(t)
 	c := newClient(p)
-	defer c.close()
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	a := createAccount(t, c, "cursor0")
@@ -93,7 +93,7 @@ func createRecordAt(t testing.TB, c *client, a account, rkey string) string {
 	coll := collections[0]
 	in := map[string]any{"repo": a.did, "collection": coll, "rkey": rkey, "record": map[string]any{"$type": coll, "text": rkey}}
 	var out writeOut
-	c.mustCall(t, "com.atproto.repo.createRecord", a.access, in, &out)
+	c.MustCall(t, "com.atproto.repo.createRecord", a.access, in, &out)
 	if out.Commit == nil {
 		t.Fatalf("createRecord %s: no commit in %+v", rkey, out)
 	}
@@ -147,22 +147,22 @@ func futureCursor(t *testing.T, ctx context.Context, p *pod, cursor int64) {
 // plain GET and to a WebSocket handshake.
 func malformedCursor(t *testing.T, ctx context.Context, c *client, p *pod, cursor string) {
 	t.Helper()
-	r, err := c.do(ctx, http.MethodGet, "com.atproto.sync.subscribeRepos", url.Values{"cursor": {cursor}}, "", "", nil)
+	r, err := c.Do(ctx, http.MethodGet, "com.atproto.sync.subscribeRepos", url.Values{"cursor": {cursor}}, "", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var body map[string]any
-	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	switch {
-	case r.status != http.StatusBadRequest:
+	case r.Status != http.StatusBadRequest:
 		t.Errorf("cursor %q: %s; want 400", cursor, r)
-	case !strings.HasPrefix(r.header.Get("Content-Type"), "application/json"):
-		t.Errorf("cursor %q: Content-Type %q", cursor, r.header.Get("Content-Type"))
+	case !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json"):
+		t.Errorf("cursor %q: Content-Type %q", cursor, r.Header.Get("Content-Type"))
 	case dec.Decode(&body) != nil || body["error"] != "InvalidRequest" || len(body) != 2:
-		t.Errorf("cursor %q: body %s is not {error: InvalidRequest, message}", cursor, r.body)
+		t.Errorf("cursor %q: body %s is not {error: InvalidRequest, message}", cursor, r.Body)
 	default:
 		if m, _ := body["message"].(string); m == "" {
-			t.Errorf("cursor %q: error has no message: %s", cursor, r.body)
+			t.Errorf("cursor %q: error has no message: %s", cursor, r.Body)
 		}
 	}
 	s, resp, err := subscribe(ctx, p.Addr, url.QueryEscape(cursor))

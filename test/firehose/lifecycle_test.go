@@ -23,7 +23,7 @@ import (
 func TestFirehose_AccountLifecycle(t *testing.T) {
 	p := newPod(t)
 	c := newClient(p)
-	defer c.close()
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	col := newCollector(t, ctx, p, "0")
@@ -39,17 +39,17 @@ func TestFirehose_AccountLifecycle(t *testing.T) {
 		}
 	}
 	t.Run("deactivate", func(t *testing.T) {
-		c.mustCall(t, "com.atproto.server.deactivateAccount", a.access, map[string]any{}, nil)
+		c.MustCall(t, "com.atproto.server.deactivateAccount", a.access, map[string]any{}, nil)
 		lc.status(a.did, false, "deactivated")
-		c.mustCall(t, "com.atproto.server.deactivateAccount", a.access, map[string]any{}, nil) // no change: no event
+		c.MustCall(t, "com.atproto.server.deactivateAccount", a.access, map[string]any{}, nil) // no change: no event
 	})
 	t.Run("activate", func(t *testing.T) {
-		c.mustCall(t, "com.atproto.server.activateAccount", a.access, map[string]any{}, nil)
+		c.MustCall(t, "com.atproto.server.activateAccount", a.access, map[string]any{}, nil)
 		lc.status(a.did, true, "")
 	})
 	t.Run("update handle", func(t *testing.T) {
 		lc.handleChange(a, "life0b.test")
-		c.mustCall(t, "com.atproto.identity.updateHandle", a.access, map[string]string{"handle": "life0b.test"}, nil) // no change
+		c.MustCall(t, "com.atproto.identity.updateHandle", a.access, map[string]string{"handle": "life0b.test"}, nil) // no change
 	})
 	t.Run("import repo", func(t *testing.T) {
 		lc.importOwn(ctx, a)
@@ -60,7 +60,7 @@ func TestFirehose_AccountLifecycle(t *testing.T) {
 	}
 	t.Run("delete account", func(t *testing.T) {
 		in := map[string]string{"did": a.did, "password": "password-life0", "token": "unused"}
-		c.mustCall(t, "com.atproto.server.deleteAccount", "", in, nil)
+		c.MustCall(t, "com.atproto.server.deleteAccount", "", in, nil)
 		lc.status(a.did, false, "deleted")
 	})
 	time.Sleep(300 * time.Millisecond)
@@ -135,12 +135,12 @@ func orNull(s string) string {
 func (lc *lifecycle) handleChange(a account, handle string) {
 	t := lc.t
 	t.Helper()
-	lc.c.mustCall(t, "com.atproto.identity.updateHandle", a.access, map[string]string{"handle": handle}, nil)
+	lc.c.MustCall(t, "com.atproto.identity.updateHandle", a.access, map[string]string{"handle": handle}, nil)
 	id := lc.next("#identity").identity
 	if id.Did != a.did || str(id.Handle) != handle {
 		t.Errorf("#identity after updateHandle: did %s handle %s; want %s %s", id.Did, str(id.Handle), a.did, handle)
 	}
-	resp, err := lc.c.hc.Get(lc.c.base + "/plc/" + a.did)
+	resp, err := lc.c.HC.Get(lc.c.Base + "/plc/" + a.did)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,9 +159,9 @@ func (lc *lifecycle) importOwn(ctx context.Context, a account) {
 	t.Helper()
 	before := latestCommit(t, lc.c, a.did)
 	records := listAll(t, lc.c, a.did)
-	car := lc.c.mustQuery(t, "com.atproto.sync.getRepo", url.Values{"did": {a.did}}, nil)
-	r, err := lc.c.do(ctx, http.MethodPost, "com.atproto.repo.importRepo", nil, a.access, "application/vnd.ipld.car", car)
-	if err != nil || r.status != http.StatusOK {
+	car := lc.c.MustQuery(t, "com.atproto.sync.getRepo", url.Values{"did": {a.did}}, nil)
+	r, err := lc.c.Do(ctx, http.MethodPost, "com.atproto.repo.importRepo", nil, a.access, "application/vnd.ipld.car", car)
+	if err != nil || r.Status != http.StatusOK {
 		t.Fatalf("importRepo: %v %s", err, r)
 	}
 	after := latestCommit(t, lc.c, a.did)

@@ -27,7 +27,7 @@ func TestFirehose_VerifiesLive(t *testing.T) {
 	seed := testSeed(t)
 	p := newPod(t)
 	c := newClient(p)
-	defer c.close()
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 

@@ -184,7 +184,7 @@ func (r *replayRun) interrupted(ctx context.Context, seed int64, how string, sto
 // restart starts the pod again on the same data folder and address.
 func (r *replayRun) restart() {
 	r.t.Helper()
-	r.c.close()
+	r.c.Close()
 	r.p = startPod(r.t, r.bin, r.dir, r.addr)
 	r.c = newClient(r.p)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand"
 	"strings"
+
+	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
 
 var collections = []string{"com.example.firehose.post", "com.example.firehose.like", "com.example.firehose.note"}
@@ -143,7 +145,7 @@ func (w *writer) delete(ctx context.Context, path string) error {
 // single sends one write and moves the view on by its acknowledgement.
 func (w *writer) single(ctx context.Context, nsid string, in map[string]any, path string) error {
 	var out writeOut
-	if err := w.c.call(ctx, nsid, w.acct.access, in, &out); err != nil {
+	if err := w.c.Call(ctx, nsid, w.acct.access, in, &out); err != nil {
 		return err
 	}
 	if err := w.commitAcked(out.Commit); err != nil {
@@ -153,10 +155,10 @@ func (w *writer) single(ctx context.Context, nsid string, in map[string]any, pat
 		w.set(path, "")
 		return nil
 	}
-	if out.CID == "" || uriPath(out.URI) == "" {
+	if out.CID == "" || podtest.URIPath(out.URI) == "" {
 		return fmt.Errorf("%s: acknowledgement lacks uri or cid: %+v", nsid, out)
 	}
-	w.set(uriPath(out.URI), out.CID)
+	w.set(podtest.URIPath(out.URI), out.CID)
 	return nil
 }
 
@@ -182,7 +184,7 @@ func (w *writer) batch(ctx context.Context, n int) error {
 		Commit  *head
 	}
 	in := map[string]any{"repo": w.acct.did, "writes": writes}
-	if err := w.c.call(ctx, "com.atproto.repo.applyWrites", w.acct.access, in, &out); err != nil {
+	if err := w.c.Call(ctx, "com.atproto.repo.applyWrites", w.acct.access, in, &out); err != nil {
 		return err
 	}
 	if len(out.Results) != len(writes) {
@@ -195,7 +197,7 @@ func (w *writer) batch(ctx context.Context, n int) error {
 		if strings.HasSuffix(writes[i]["$type"].(string), "#delete") {
 			w.set(paths[i], "")
 		} else {
-			w.set(uriPath(r.URI), r.CID)
+			w.set(podtest.URIPath(r.URI), r.CID)
 		}
 	}
 	w.ops += n
