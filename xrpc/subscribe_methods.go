@@ -29,13 +29,29 @@ func (s *Server) streamRoutes() {
 }
 
 // subscribeRepos upgrades to a WebSocket and streams the event log from
-// the optional cursor. Errors found before the upgrade are XRPC errors;
-// after it, error frames.
+// the optional cursor, frames as they are. Errors found before the upgrade
+// are XRPC errors; after it, error frames.
 func subscribeRepos(c *call) (any, error) {
 	cursor, err := cursorParam(c.r.URL.Query().Get("cursor"))
 	if err != nil {
 		return nil, err
 	}
+	return c.serveStream(cursor, streamFormat{typ: websocket.MessageBinary, errorMsg: (*firehose.StreamError).Frame})
+}
+
+// streamFormat is how a stream encodes its messages: their WebSocket type,
+// what each event frame becomes (nil convert: the frame itself; ok false:
+// nothing), and the message that reports a stream error.
+type streamFormat struct {
+	typ      websocket.MessageType
+	convert  func(frame []byte) (msg []byte, ok bool, err error)
+	errorMsg func(*firehose.StreamError) []byte
+}
+
+// serveStream upgrades the request and streams the event log from cursor
+// in format f until the subscriber leaves, the server shuts down or the
+// stream fails.
+func (c *call) serveStream(cursor *int64, f streamFormat) (any, error) {
 	if err := needUpgrade(c.r); err != nil {
 		return nil, err
 	}
@@ -48,37 +64,48 @@ func subscribeRepos(c *call) (any, error) {
 	defer stop()
 	sub, err := c.s.opts.Firehose.Subscribe(ctx, cursor)
 	if err == nil {
-		err = stream(ctx, conn, sub)
+		err = stream(ctx, conn, sub, f)
 	}
-	c.s.endStream(ctx, conn, err)
+	c.s.endStream(ctx, conn, err, f)
 	return nil, nil
 }
 
-// stream writes frames until the subscriber leaves or the stream fails.
-func stream(ctx context.Context, conn *websocket.Conn, sub *firehose.Subscription) error {
+// stream writes messages until the subscriber leaves or the stream fails.
+func stream(ctx context.Context, conn *websocket.Conn, sub *firehose.Subscription, f streamFormat) error {
 	for {
 		frames, err := sub.Next(ctx)
 		if err != nil {
 			return err
 		}
-		for _, f := range frames {
-			wctx, cancel := context.WithTimeout(ctx, frameWriteTimeout)
-			err := conn.Write(wctx, websocket.MessageBinary, f)
-			cancel()
-			if err != nil {
-				return err
+		for _, msg := range frames {
+			ok := true
+			if f.convert != nil {
+				if msg, ok, err = f.convert(msg); err != nil {
+					return err
+				}
+			}
+			if ok {
+				if err := writeMessage(ctx, conn, f.typ, msg); err != nil {
+					return err
+				}
 			}
 		}
 	}
 }
 
-// endStream closes the connection, with an error frame first for the
+func writeMessage(ctx context.Context, conn *websocket.Conn, typ websocket.MessageType, msg []byte) error {
+	wctx, cancel := context.WithTimeout(ctx, frameWriteTimeout)
+	defer cancel()
+	return conn.Write(wctx, typ, msg)
+}
+
+// endStream closes the connection, with an error message first for the
 // errors the protocol names.
-func (s *Server) endStream(ctx context.Context, conn *websocket.Conn, err error) {
+func (s *Server) endStream(ctx context.Context, conn *websocket.Conn, err error, f streamFormat) {
 	var se *firehose.StreamError
 	if errors.As(err, &se) {
 		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		conn.Write(wctx, websocket.MessageBinary, se.Frame())
+		conn.Write(wctx, f.typ, f.errorMsg(se))
 		cancel()
 		conn.Close(websocket.StatusPolicyViolation, se.Name)
 		return
@@ -121,31 +148,14 @@ func subscribeRecords(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := needUpgrade(c.r); err != nil {
-		return nil, err
-	}
-	conn, err := websocket.Accept(c.w, c.r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return nil, nil
-	}
-	defer conn.CloseNow()
-	ctx, stop := c.s.streamContext(conn, c.ctx)
-	defer stop()
-	sub, err := c.s.opts.Firehose.Subscribe(ctx, cursor)
-	if err == nil {
-		err = streamRecords(ctx, conn, sub, f)
-	}
-	var se *firehose.StreamError
-	if errors.As(err, &se) {
-		msg, _ := json.Marshal(map[string]string{"error": se.Name, "message": se.Message})
-		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		conn.Write(wctx, websocket.MessageText, msg)
-		cancel()
-		conn.Close(websocket.StatusPolicyViolation, se.Name)
-		return nil, nil
-	}
-	conn.Close(websocket.StatusGoingAway, "")
-	return nil, nil
+	return c.serveStream(cursor, streamFormat{
+		typ:     websocket.MessageText,
+		convert: func(frame []byte) ([]byte, bool, error) { return firehose.RecordsJSON(frame, f) },
+		errorMsg: func(se *firehose.StreamError) []byte {
+			msg, _ := json.Marshal(map[string]string{"error": se.Name, "message": se.Message})
+			return msg
+		},
+	})
 }
 
 func recordsFilter(q url.Values) (firehose.Filter, *int64, error) {
@@ -172,30 +182,6 @@ func recordsFilter(q url.Values) (firehose.Filter, *int64, error) {
 		f.Repos = append(f.Repos, d)
 	}
 	return f, cursor, nil
-}
-
-func streamRecords(ctx context.Context, conn *websocket.Conn, sub *firehose.Subscription, f firehose.Filter) error {
-	for {
-		frames, err := sub.Next(ctx)
-		if err != nil {
-			return err
-		}
-		for _, fr := range frames {
-			msg, ok, err := firehose.RecordsJSON(fr, f)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			wctx, cancel := context.WithTimeout(ctx, frameWriteTimeout)
-			err = conn.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // streamContext is a stream's context: it ends when the peer goes away or
