@@ -64,7 +64,7 @@ func Generate(curve Curve) (Signer, error) {
 // SignerFromBytes loads a private key from its raw 32-byte big-endian
 // scalar on curve.
 //
-// KEYSTORE ONLY: this is one of the two ways private key material enters
+// keystore and recovery only: this is one of the two ways private key material enters
 // the program. The caller owns b and should clear it once done; errors
 // never include it.
 func SignerFromBytes(curve Curve, b []byte) (Signer, error) {
@@ -80,7 +80,7 @@ func SignerFromBytes(curve Curve, b []byte) (Signer, error) {
 // 32-byte scalar, as [ExportPrivateMultibase] writes it and as atproto
 // tooling prints it.
 //
-// KEYSTORE ONLY: this is one of the two ways private key material enters
+// keystore and recovery only: this is one of the two ways private key material enters
 // the program. Errors never include s.
 func SignerFromMultibase(s string) (Signer, error) {
 	const op = "load private key"
@@ -99,7 +99,7 @@ func SignerFromMultibase(s string) (Signer, error) {
 // ExportPrivateMultibase returns the private key of s in the form
 // [SignerFromMultibase] reads. It works only on signers this package made.
 //
-// KEYSTORE ONLY: this is the one way private key material leaves a Signer.
+// keystore and recovery only: this is the one way private key material leaves a Signer.
 // Anything else that calls it is a bug.
 func ExportPrivateMultibase(s Signer) (string, error) {
 	ks, ok := s.(*signer)
