@@ -19,6 +19,7 @@ interop: ## the official TypeScript client against a live pod (installs npm pack
 
 unit:
 	@.ci/check-shared
+	@.ci/versitygw
 	$(GO) test -count=1 -timeout 20m ./...
 
 fuzz-smoke:
