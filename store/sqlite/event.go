@@ -24,9 +24,13 @@ func (s *Store) AppendEvent(ctx context.Context, e store.Event) (int64, error) {
 
 // EventsAfter implements store.Events.
 func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]store.Event, error) {
-	const q = `SELECT seq, did, type, time, body FROM event WHERE seq > ? ORDER BY seq LIMIT ?`
+	const q = `SELECT seq, did, type, time, body FROM event WHERE seq > ? ORDER BY seq` // no bound LIMIT: see listRecordsQuery
 	var out []store.Event
-	err := s.read(ctx, q, []any{after, store.Page{Limit: limit}.N()}, func(r *sql.Rows) error {
+	n := store.Page{Limit: limit}.N()
+	err := s.read(ctx, q, []any{after}, func(r *sql.Rows) error {
+		if len(out) == n {
+			return errStopRows
+		}
 		var e store.Event
 		var t int64
 		err := r.Scan(&e.Seq, &e.DID, &e.Type, &t, &e.Body)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/cid"
@@ -70,13 +71,13 @@ func (s *Store) ListRecords(ctx context.Context, did syntax.DID, coll syntax.NSI
 	if s.isClosed() {
 		return nil, wrap(op, errClosed)
 	}
-	rows, err := s.rs.listRecords[dir(p)].QueryContext(ctx, string(did), string(coll), afterKey(p), p.N())
+	rows, err := s.rs.listRecords[dir(p)].QueryContext(ctx, string(did), string(coll), afterKey(p))
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	var out []store.Record
-	for rows.Next() {
+	for len(out) < p.N() && rows.Next() {
 		rec := store.Record{Collection: coll}
 		var c []byte
 		if err := rows.Scan(&rec.RKey, &c, &rec.Value); err != nil {
@@ -123,12 +124,19 @@ func queryRows(ctx context.Context, q querier, query string, args []any, fn func
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := fn(rows); err != nil {
+		if err := fn(rows); err == errStopRows {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}
 	return rows.Err()
 }
+
+// errStopRows, returned by a queryRows callback, ends the scan without
+// error: queries whose LIMIT would be a bound parameter stop this way
+// instead (see listRecordsQuery).
+var errStopRows = errors.New("stop reading rows")
 
 // querier is what queryRows runs queries on: a pool or a transaction.
 type querier interface {

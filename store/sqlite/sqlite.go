@@ -87,11 +87,11 @@ func writerParams(o Options) string {
 	}
 	return "_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(" + sync + ")&_pragma=journal_size_limit(67108864)" +
-		"&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(10000)"
+		"&_pragma=cache_size(-8000)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(10000)"
 }
 
 // readerParams are the DSN parameters of the read connections.
-const readerParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-16000)" +
+const readerParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-2000)" +
 	"&_pragma=temp_store(MEMORY)"
 
 func openReaders(path string, o Options) (*sql.DB, *readStmts, error) {
