@@ -16,7 +16,9 @@ type Tree struct {
 	root  *node // nil until loaded
 	rootC cid.CID
 	fresh []rhizome.Block // nodes hashed since the last NewBlocks
-	rec   *recording      // if set, the stored nodes operations reach
+	// freshLinks are the CIDs the fresh nodes link to (for Dropped).
+	freshLinks []cid.CID
+	rec        *recording // if set, the stored nodes operations reach
 }
 
 // recording lists the clean (stored) nodes a tree's operations reach, in

@@ -22,7 +22,7 @@ func (t *Tree) Root() cid.CID {
 func (t *Tree) NewBlocks() []rhizome.Block {
 	t.Root()
 	out := t.fresh
-	t.fresh = nil
+	t.fresh, t.freshLinks = nil, nil
 	return out
 }
 
@@ -41,8 +41,22 @@ func (t *Tree) hash(n *node) {
 	n.dirty = false
 	if t.rec == nil { // a recording tree is a throwaway proof; keep nothing
 		t.fresh = append(t.fresh, rhizome.Block{CID: n.cid, Data: data})
+		t.freshLinks = n.appendLinks(t.freshLinks)
 		t.cache.put(n)
 	}
+}
+
+// appendLinks appends the CIDs of n's present links.
+func (n *node) appendLinks(out []cid.CID) []cid.CID {
+	if n.left.present() {
+		out = append(out, n.left.linkCID())
+	}
+	for i := range n.entries {
+		if r := n.entries[i].right; r.present() {
+			out = append(out, r.linkCID())
+		}
+	}
+	return out
 }
 
 func (n *node) sizeHint() int {

@@ -19,12 +19,16 @@ import (
 // GetRepo writes the repository as a CAR: whole, or with since set only
 // the blocks written after that rev.
 func (p *PDS) GetRepo(ctx context.Context, did syntax.DID, since syntax.TID, w io.Writer) error {
+	if since == "" {
+		h, bs, err := p.consistentBlocks(ctx, did)
+		if err != nil {
+			return err
+		}
+		return repo.WriteCAR(ctx, w, bs, h.Commit)
+	}
 	h, err := p.readableHead(ctx, did)
 	if err != nil {
 		return err
-	}
-	if since == "" {
-		return repo.WriteCAR(ctx, w, p.snapshotBlocks(ctx, did), h.Commit)
 	}
 	cw, err := car.NewWriter(w, h.Commit)
 	if err != nil {
@@ -37,31 +41,7 @@ func (p *PDS) GetRepo(ctx context.Context, did syntax.DID, since syntax.TID, w i
 	return cw.Close()
 }
 
-// snapshotBytes is the most block data GetRepo reads into memory in one
-// scan; larger repositories are walked block batch by block batch.
-var snapshotBytes = 64 << 20
-
 var errSnapshotFull = errors.New("repository exceeds the snapshot budget")
-
-// snapshotBlocks reads every stored block of did in one ordered scan when
-// they fit in snapshotBytes (one query instead of one per tree level and
-// batch: a 10,000-record repository is ~2 MiB), else it returns the store's
-// reader. Blocks are never rewritten, so a scan that starts after the head
-// was read holds everything that head reaches.
-func (p *PDS) snapshotBlocks(ctx context.Context, did syntax.DID) rhizome.BlockReader {
-	snap, n := snapshot{}, 0
-	err := p.store.BlocksSince(ctx, did, "", func(b rhizome.Block) error {
-		if n += len(b.Data); n > snapshotBytes {
-			return errSnapshotFull
-		}
-		snap[b.CID] = b.Data
-		return nil
-	})
-	if err != nil {
-		return p.store.RepoBlocks(did)
-	}
-	return snap
-}
 
 // snapshot is a repository's blocks read into memory by one request.
 type snapshot map[cid.CID][]byte
@@ -111,28 +91,40 @@ func (p *PDS) ListRepos(ctx context.Context, pg store.Page) ([]store.RepoInfo, e
 // GetRecordProof writes a CAR proving one record (or its absence) under
 // the current commit: the commit, the MST path and the record.
 func (p *PDS) GetRecordProof(ctx context.Context, did syntax.DID, coll syntax.NSID, rkey syntax.RecordKey, w io.Writer) error {
-	h, err := p.readableHead(ctx, did)
+	var h store.Head
+	var blocks []rhizome.Block
+	err := p.whileHeadStill(ctx, did, func(head store.Head) (err error) {
+		h = head
+		blocks, err = p.recordProof(ctx, did, h, coll, rkey)
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	return writeBlocks(w, blocks, h.Commit)
+}
+
+// recordProof reads the blocks proving one record (or its absence) under
+// head h: the commit, the MST path and the record.
+func (p *PDS) recordProof(ctx context.Context, did syntax.DID, h store.Head, coll syntax.NSID, rkey syntax.RecordKey) ([]rhizome.Block, error) {
 	bs := p.store.RepoBlocks(did)
 	r, err := repo.Open(ctx, bs, h.Commit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.Tree().WithCache(p.cache)
 	path, err := r.Tree().Proof(ctx, repo.Path(coll, rkey))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	commit, _ := r.Head()
 	blocks := append([]rhizome.Block{commit.Block()}, path...)
 	if c, rec, err := r.Get(ctx, coll, rkey); err == nil {
 		blocks = append(blocks, rhizome.Block{CID: c, Data: rec})
 	} else if !rhizome.Is(err, rhizome.NotFound) {
-		return err
+		return nil, err
 	}
-	return writeBlocks(w, blocks, h.Commit)
+	return blocks, nil
 }
 
 // writeBlocks writes blocks as a CAR with the given roots (none for getBlocks).

@@ -147,7 +147,7 @@ func (p *PDS) storeCommit(ctx context.Context, did syntax.DID, prev cid.CID, res
 	if err != nil {
 		return err
 	}
-	c := store.Commit{Prev: prev, Blocks: res.Blocks, Event: ev,
+	c := store.Commit{Prev: prev, Blocks: res.Blocks, Drop: res.Dropped, Event: ev,
 		Head: store.Head{DID: did, Commit: res.CID, Rev: res.Commit.Rev, Data: res.Commit.Data}}
 	for _, pr := range ps {
 		op := store.RecordOp{Collection: pr.w.Collection, RKey: pr.w.RKey, CID: pr.cid}

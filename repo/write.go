@@ -48,6 +48,11 @@ type Result struct {
 	Ops      []mst.Op
 	Blocks   []rhizome.Block // new blocks: the commit, MST nodes, records
 	Proof    []cid.CID       // existing nodes a consumer also needs to invert Ops
+	// Dropped are blocks the repository no longer holds: the previous
+	// commit and the MST nodes the change replaced or merged away. A store
+	// may delete them once the new commit is the head. (Blocks of deleted
+	// or replaced records are not listed: another record may share one.)
+	Dropped []cid.CID
 }
 
 // Clock issues revisions; syntax.TIDClock is one.
@@ -96,11 +101,16 @@ func (r *Repo) finish(ctx context.Context, tree *mst.Tree, res *Result, records 
 	if err := c.Sign(s); err != nil {
 		return nil, err
 	}
+	dropped, err := tree.Dropped(ctx, r.tree)
+	if err != nil {
+		return nil, err
+	}
 	nodes := tree.NewBlocks()
 	proof, err := proofBeyond(ctx, tree, nodes, res.PrevData, res.Ops)
 	if err != nil {
 		return nil, err
 	}
+	res.Dropped = append(dropped, r.headCID)
 	blk := c.Block()
 	res.Commit, res.CID, res.Proof = c, blk.CID, proof
 	res.Blocks = append(append(append(res.Blocks, blk), nodes...), records...)

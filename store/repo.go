@@ -38,6 +38,11 @@ type Commit struct {
 	// tagged with Head.Rev, so BlocksSince can return a diff.
 	Blocks []rhizome.Block
 	Ops    []RecordOp
+	// Drop names blocks the new head no longer holds (replaced MST nodes,
+	// the previous commit); the store deletes them, before storing Blocks,
+	// so a CID in both stays. Drop never names a block a record uses.
+	// Ignored with Replace.
+	Drop []cid.CID
 	// Replace drops the repository's previous blocks, record index and
 	// blob references first (importRepo). Prev is still checked.
 	Replace bool

@@ -104,6 +104,8 @@ func queueCommit(ctx context.Context, t *txn, actor int64, c store.Commit) error
 	ins := blockWriter{t: t, actor: actor, rev: string(c.Head.Rev), q: upsertBlocks}
 	if c.Replace {
 		ins.q = insertBlocks
+	} else if len(c.Drop) > 0 {
+		t.queue(`DELETE FROM block WHERE actor = $1 AND cid = ANY($2::bytea[])`, actor, cidBytes(c.Drop))
 	}
 	if err := ins.write(ctx, c.Blocks); err != nil {
 		return err

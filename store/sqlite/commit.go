@@ -59,6 +59,9 @@ func (w *wconn) applyCommit(c store.Commit) (int64, error) {
 			return 0, err
 		}
 	}
+	if err := w.dropOld(actor, c); err != nil {
+		return 0, err
+	}
 	ids, err := w.putBlocks(actor, c)
 	if err != nil {
 		return 0, err
@@ -74,6 +77,20 @@ func (w *wconn) applyCommit(c store.Commit) (int64, error) {
 		return 0, nil
 	}
 	return w.appendEvent(*c.Event, h.DID)
+}
+
+// dropOld deletes the blocks the commit no longer holds (none for
+// Replace, which has dropped them all).
+func (w *wconn) dropOld(actor int64, c store.Commit) error {
+	if c.Replace {
+		return nil
+	}
+	for _, d := range c.Drop {
+		if err := run(w.dropBlock, actor, d.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkPrev checks the head against prev and returns the DID's actor id,

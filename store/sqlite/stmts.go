@@ -16,12 +16,12 @@ var bg = context.Background()
 type wconn struct {
 	conn *sql.Conn
 
-	actorHead, insertActor            *sql.Stmt
-	insertBlock, blockID              *sql.Stmt
-	putRecord, deleteRecord           *sql.Stmt
-	deleteRefs, insertRef, keepBlob   *sql.Stmt
-	putHead, insertEvent              *sql.Stmt
-	dropBlocks, dropRecords, dropRefs *sql.Stmt
+	actorHead, insertActor                       *sql.Stmt
+	insertBlock, blockID                         *sql.Stmt
+	putRecord, deleteRecord                      *sql.Stmt
+	deleteRefs, insertRef, keepBlob              *sql.Stmt
+	putHead, insertEvent                         *sql.Stmt
+	dropBlocks, dropBlock, dropRecords, dropRefs *sql.Stmt
 }
 
 func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
@@ -43,6 +43,7 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
 			ON CONFLICT(actor) DO UPDATE SET commit_cid = excluded.commit_cid, rev = excluded.rev, data_cid = excluded.data_cid`},
 		{&c.insertEvent, `INSERT INTO event(seq, did, type, time, body) VALUES (` + nextSeq + `, ?, ?, ?, ?)`},
 		{&c.dropBlocks, `DELETE FROM block WHERE actor = ?`},
+		{&c.dropBlock, `DELETE FROM block WHERE actor = ? AND cid = ?`},
 		{&c.dropRecords, `DELETE FROM record WHERE actor = ?`},
 		{&c.dropRefs, `DELETE FROM blob_ref WHERE actor = ?`},
 	})
@@ -63,7 +64,7 @@ const (
 func (c *wconn) close() {
 	for _, st := range []*sql.Stmt{c.actorHead, c.insertActor, c.insertBlock, c.blockID, c.putRecord,
 		c.deleteRecord, c.deleteRefs, c.insertRef, c.keepBlob, c.putHead, c.insertEvent,
-		c.dropBlocks, c.dropRecords, c.dropRefs} {
+		c.dropBlocks, c.dropBlock, c.dropRecords, c.dropRefs} {
 		st.Close()
 	}
 }

@@ -18,6 +18,50 @@ func (h harness) commits(t *testing.T) {
 	h.applyCommitConcurrent(t)
 	h.applyCommitOps(t)
 	h.applyCommitReplace(t)
+	h.applyCommitDrop(t)
+}
+
+// applyCommitDrop checks Commit.Drop: the named blocks of this repository
+// go, in the same transaction as the commit, and nothing else does.
+func (h harness) applyCommitDrop(t *testing.T) {
+	h.test(t, "drop deletes the named blocks of this repository only", func(t *testing.T, s store.Store) {
+		r, other := createAccount(t, s, 1), createAccount(t, s, 2)
+		c1 := r.commit(t, put(posts, "a", post("a")))
+		r.apply(t, s, c1)
+		oc := other.commit(t)
+		oc.Blocks = append(oc.Blocks, c1.Blocks[1]) // the other repository holds the same node
+		other.apply(t, s, oc)
+		c2 := r.commit(t, put(posts, "b", post("b")))
+		c2.Drop = cids(c1.Blocks[:2]) // the old commit and root
+		r.apply(t, s, c2)
+		wantBlocks(t, s, r.did, c1.Blocks[:2], false)
+		wantBlocks(t, s, r.did, c1.Blocks[2:], true) // the record block stays
+		wantBlocks(t, s, r.did, c2.Blocks, true)
+		wantBlocks(t, s, other.did, c1.Blocks[1:2], true)
+	})
+	h.test(t, "a block both dropped and stored stays", func(t *testing.T, s store.Store) {
+		r := createAccount(t, s, 1)
+		c1 := r.commit(t)
+		r.apply(t, s, c1)
+		c2 := r.commit(t)
+		c2.Blocks = append(c2.Blocks, c1.Blocks[1])
+		c2.Drop = cids(c1.Blocks)
+		r.apply(t, s, c2)
+		wantBlocks(t, s, r.did, c1.Blocks[:1], false)
+		wantBlocks(t, s, r.did, c1.Blocks[1:], true)
+	})
+	h.test(t, "a refused commit drops nothing", func(t *testing.T, s store.Store) {
+		r := createAccount(t, s, 1)
+		c1 := r.commit(t, put(posts, "a", post("a")))
+		r.apply(t, s, c1)
+		stale := &fakeRepo{did: r.did, head: r.head, n: r.n, salt: "racer"}
+		r.apply(t, s, r.commit(t))
+		c := stale.commit(t)
+		c.Drop = cids(c1.Blocks)
+		_, err := s.ApplyCommit(t.Context(), c)
+		wantKind(t, err, rhizome.Conflict)
+		wantBlocks(t, s, r.did, c1.Blocks, true)
+	})
 }
 
 func (h harness) applyCommit(t *testing.T) {
