@@ -31,7 +31,12 @@
 // operations over a store.PLC, enforcing in addition the directory's
 // limits on new operations ([Operation.Validate]), and its
 // [Directory.Handler] serves the PLC directory HTTP API. A [Client] talks
-// to any directory.
+// to any directory. A [Mirror] follows another directory's export (by
+// sequence number, or by createdAt for older directories), verifies every
+// operation by the same rules, stores the ones that pass, serves them
+// read-only with the same API, and reports the operations the other
+// directory accepted that the rules reject (GET /_mirror/rejected), so no
+// one has to trust a single directory operator.
 //
 // Errors are *rhizome.Error: Invalid for an operation or log that breaks a
 // rule, NotFound for an unknown DID, NotFound wrapping [ErrGone] for a

@@ -155,7 +155,13 @@ type exportEntryJSON struct {
 	Seq       int64           `json:"seq"`
 }
 
-const exportType = "indexed_op"
+// exportType is the type of a sequenced export line, as the reference
+// directory writes it. exportTypeOld is what earlier Rhizome directories
+// wrote; it is still read.
+const (
+	exportType    = "sequenced_op"
+	exportTypeOld = "indexed_op"
+)
 
 // MarshalJSON writes the entry as a sequenced export line.
 func (e ExportEntry) MarshalJSON() ([]byte, error) {
@@ -175,7 +181,7 @@ func (e *ExportEntry) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return rhizome.Errorf("parse plc export entry", rhizome.Invalid, "%w", err)
 	}
-	if w.Type != exportType {
+	if w.Type != exportType && w.Type != exportTypeOld {
 		return rhizome.Errorf("parse plc export entry", rhizome.Invalid, "type %q, want %q", w.Type, exportType)
 	}
 	le, err := parseEntry(w.DID, w.CID, w.CreatedAt, w.Operation)
