@@ -42,7 +42,8 @@ func (t *Tree) hash(n *node) {
 	if t.rec == nil { // a recording tree is a throwaway proof; keep nothing
 		t.fresh = append(t.fresh, rhizome.Block{CID: n.cid, Data: data})
 		t.freshLinks = n.appendLinks(t.freshLinks)
-		t.cache.put(n)
+		// Not cached: the tree itself holds its new nodes, and a tree
+		// loaded later caches them on first read.
 	}
 }
 
