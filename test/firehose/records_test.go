@@ -76,7 +76,7 @@ func TestFirehose_SubscribeRecords(t *testing.T) {
 		in := map[string]any{"repo": a.did, "collection": coll, "rkey": rkey, "record": map[string]any{"$type": coll, "text": text}}
 		c.MustCall(t, "com.atproto.repo.createRecord", a.access, in, &writeOut{})
 	}
-	write(bob, collections[0], "b1", "bob's post")             // other repo: not for live
+	write(bob, collections[0], "b1", "bob's post")            // other repo: not for live
 	write(alice, "app.bsky.actor.profile", "self", "profile") // other collection
 	write(alice, collections[0], "a1", "alice's post")
 	write(bob, collections[1], "b2", "bob's like")
