@@ -20,11 +20,20 @@ type NewAccount struct {
 	Password    string
 	InviteCode  string
 	RecoveryKey string // a did:key to place first among the rotation keys
+	// DID, if set, brings an existing identity to the pod instead of
+	// making one (see [PDS.CreateAccount]); Auth is then the request's
+	// bearer token.
+	DID  syntax.DID
+	Auth string
 }
 
 // CreateAccount creates an identity, a repository and an account, and
-// opens a session for it.
+// opens a session for it. With in.DID set it hosts an existing identity
+// instead: see adoptDID.
 func (p *PDS) CreateAccount(ctx context.Context, in NewAccount) (*Session, error) {
+	if in.DID != "" {
+		return p.adoptDID(ctx, in)
+	}
 	handle, err := p.checkNewAccount(ctx, in)
 	if err != nil {
 		return nil, err

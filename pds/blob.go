@@ -21,7 +21,7 @@ func (p *PDS) UploadBlob(ctx context.Context, did syntax.DID, mimeType string, r
 	if err != nil {
 		return data.Blob{}, err
 	}
-	if err := p.checkActive(ctx, did); err != nil {
+	if err := p.checkImportable(ctx, did); err != nil {
 		return data.Blob{}, err
 	}
 	unlock := p.blobLocks.lock(did) // against CollectTempBlobs deleting these bytes

@@ -95,7 +95,9 @@ type PDS struct {
 	mu        sync.Mutex
 	repos     map[syntax.DID]*cachedRepo
 	signers   map[syntax.DID]keys.Signer
+	reserved  ReservedKeys
 	onEvent   func()
+	turns     RepoTurns // nil: one node, or a store without turns (turn.go)
 }
 
 // Deps are the parts a PDS is assembled from.
@@ -110,6 +112,11 @@ type Deps struct {
 	// OnEvent, if set, is called after every write that appended events to
 	// the log (the firehose's wake-up). It must not block.
 	OnEvent func()
+	// Reserved keeps reserved signing keys; nil keeps them in memory.
+	Reserved ReservedKeys
+	// Turns, if set, orders writers of a repository across nodes
+	// (turn.go).
+	Turns RepoTurns
 }
 
 // New assembles a PDS.
@@ -134,7 +141,12 @@ func New(cfg Config, d Deps) (*PDS, error) {
 	p := &PDS{cfg: cfg, did: did, store: d.Store, blobs: d.Blobs, keyring: d.Keyring, ids: d.Identities,
 		schemas: d.Schemas, sessions: auth.NewSessions(d.Secret, did), clock: syntax.NewTIDClock(syntax.RandomClockID()),
 		cache: mst.NewCache(1 << 17), log: cfg.Logger,
-		repos: make(map[syntax.DID]*cachedRepo), signers: make(map[syntax.DID]keys.Signer), onEvent: d.OnEvent}
+		repos: make(map[syntax.DID]*cachedRepo), signers: make(map[syntax.DID]keys.Signer), onEvent: d.OnEvent,
+		reserved: d.Reserved}
+	if p.reserved == nil {
+		p.reserved = &memReserved{m: map[syntax.DID][]byte{}}
+	}
+	p.turns = d.Turns
 	return p, nil
 }
 

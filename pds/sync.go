@@ -169,10 +169,19 @@ const MaxImportBytes = 256 << 20
 // account migration does). The CAR is verified (hashes, structure, DID,
 // every record present); the pod then signs a new commit over the same
 // tree with the account's key, and swaps it in atomically.
+//
+// The CAR's own commit signature is not required to verify: the caller is
+// the account itself, who could write the same records one by one, and
+// the commit it brings is typically signed by a key that is no longer the
+// DID's (its old pod's, or a key that vanished with that pod). The pod
+// checks it against the keys the DID's log has named and logs what it
+// found (see noteImportSigner); what it serves is signed by its own key.
+// Deactivated accounts may import, so a moving account can be filled
+// before it is activated.
 func (p *PDS) ImportRepo(ctx context.Context, did syntax.DID, r io.Reader) error {
 	unlock := p.locks.lock(did)
 	defer unlock()
-	if err := p.checkActive(ctx, did); err != nil {
+	if err := p.checkImportable(ctx, did); err != nil {
 		return err
 	}
 	h, err := p.store.Head(ctx, did)
@@ -188,6 +197,7 @@ func (p *PDS) ImportRepo(ctx context.Context, did syntax.DID, r io.Reader) error
 		}
 		return rhizome.E("import repo", k, err)
 	}
+	p.noteImportSigner(ctx, did, imported)
 	c, err := p.importCommit(ctx, did, h, imported, staging)
 	if err != nil {
 		return err

@@ -63,14 +63,19 @@ func (p *PDS) ApplyWrites(ctx context.Context, did syntax.DID, writes []Write, v
 	if err := p.checkActive(ctx, did); err != nil {
 		return nil, CommitMeta{}, err
 	}
+	release := p.takeTurn(ctx, did)
+	defer release()
 	for attempt := 0; ; attempt++ {
 		meta, err := p.commit(ctx, did, prepared, swap)
-		if rhizome.Is(err, rhizome.Conflict) && rhizome.NameOf(err) == "" && attempt < 3 {
-			p.forgetRepo(did) // another node moved the head: reload and retry
+		if rhizome.Is(err, rhizome.Conflict) && rhizome.NameOf(err) == "" && attempt < commitAttempts-1 {
+			p.forgetRepo(did) // another node moved the head: reload and retry (see retry.go)
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, CommitMeta{}, err
+			}
 			continue
 		}
 		if err != nil {
-			return nil, CommitMeta{}, err
+			return nil, CommitMeta{}, busy(err)
 		}
 		return results(did, prepared), meta, nil
 	}
@@ -100,7 +105,7 @@ func results(did syntax.DID, ps []prepared) []WriteResult {
 func (p *PDS) commit(ctx context.Context, did syntax.DID, ps []prepared, swap *cid.CID) (CommitMeta, error) {
 	r, head, err := p.openRepo(ctx, did)
 	if err != nil {
-		return CommitMeta{}, err
+		return CommitMeta{}, p.staleRead(ctx, did, head.Commit, err)
 	}
 	if swap != nil && *swap != head.Commit {
 		return CommitMeta{}, rhizome.Errorf("apply writes", rhizome.Conflict, "repository is at commit %s, not %s", head.Commit, *swap).Named("InvalidSwap")
@@ -111,12 +116,12 @@ func (p *PDS) commit(ctx context.Context, did syntax.DID, ps []prepared, swap *c
 	}
 	ws, err := p.resolveUpserts(ctx, r, ps)
 	if err != nil {
-		return CommitMeta{}, err
+		return CommitMeta{}, p.staleRead(ctx, did, head.Commit, err)
 	}
 	res, err := r.Apply(ctx, ws, s, p.clock)
 	if err != nil {
 		p.forgetRepo(did)
-		return CommitMeta{}, swapError(err, ps)
+		return CommitMeta{}, p.staleRead(ctx, did, head.Commit, swapError(err, ps))
 	}
 	if err := p.storeCommit(ctx, did, head.Commit, res, ps); err != nil {
 		p.forgetRepo(did)

@@ -36,6 +36,10 @@ type Sessions interface {
 	PutRefreshToken(ctx context.Context, t RefreshToken) error
 	// RefreshToken returns a token that has not expired; NotFound otherwise.
 	RefreshToken(ctx context.Context, id string) (RefreshToken, error)
+	// ListRefreshTokens pages through the account's tokens that have not
+	// expired, by ID (the cursor is an ID). Moving a pod to another store
+	// (rhizome store copy) reads sessions through it.
+	ListRefreshTokens(ctx context.Context, did syntax.DID, p Page) ([]RefreshToken, error)
 	// RotateRefreshToken atomically marks old as replaced by next (setting
 	// old.NextID and moving old's expiry to oldExpires if that is sooner)
 	// and stores next. Conflict if old was already rotated; NotFound if old

@@ -12,11 +12,15 @@ import (
 // RateLimits bound requests per client address and writes per account.
 // A zero rate disables that limit.
 type RateLimits struct {
-	PerIP         rate.Limit // requests per second from one address
-	PerIPBurst    int
-	Writes        rate.Limit // write calls per second by one account
-	WritesBurst   int
-	DisableAll    bool
+	PerIP       rate.Limit // requests per second from one address
+	PerIPBurst  int
+	Writes      rate.Limit // write calls per second by one account
+	WritesBurst int
+	DisableAll  bool
+	// Shared, if set, keeps the counts in a store every node of the pod
+	// shares, so the limits hold across nodes (see ratelimit_shared.go);
+	// nil keeps them in this process.
+	Shared        RateCounter
 	maxTrackedKey int
 }
 
@@ -26,16 +30,21 @@ var DefaultRateLimits = RateLimits{PerIP: 100, PerIPBurst: 500, Writes: 50, Writ
 
 // limiter keeps one token bucket per key ("ip:…" or "did:…").
 type limiter struct {
-	cfg RateLimits
-	mu  sync.Mutex
-	m   map[string]*rate.Limiter
+	cfg    RateLimits
+	mu     sync.Mutex
+	m      map[string]*rate.Limiter
+	shared *sharedLimiter // set when cfg.Shared is
 }
 
 func newLimiter(cfg RateLimits) *limiter {
 	if cfg.maxTrackedKey == 0 {
 		cfg.maxTrackedKey = 100_000
 	}
-	return &limiter{cfg: cfg, m: map[string]*rate.Limiter{}}
+	l := &limiter{cfg: cfg, m: map[string]*rate.Limiter{}}
+	if cfg.Shared != nil {
+		l.shared = newSharedLimiter(cfg.Shared, cfg.maxTrackedKey)
+	}
+	return l
 }
 
 func (l *limiter) allowIP(ip string) error {
@@ -53,6 +62,9 @@ func (l *limiter) allowWrite(did syntax.DID) error {
 }
 
 func (l *limiter) allow(key string, r rate.Limit, burst int) error {
+	if l.shared != nil {
+		return l.shared.allow(key, r, burst)
+	}
 	l.mu.Lock()
 	lim := l.m[key]
 	if lim == nil {
@@ -65,7 +77,11 @@ func (l *limiter) allow(key string, r rate.Limit, burst int) error {
 	ok := lim.Allow()
 	l.mu.Unlock()
 	if !ok {
-		return rhizome.E("rate limit", rhizome.Unavailable, "too many requests; slow down").Named("RateLimitExceeded")
+		return errRateLimited()
 	}
 	return nil
+}
+
+func errRateLimited() error {
+	return rhizome.E("rate limit", rhizome.Unavailable, "too many requests; slow down").Named("RateLimitExceeded")
 }

@@ -90,6 +90,7 @@ func New(p *pds.PDS, opts Options) *Server {
 	s.repoRoutes()
 	s.syncRoutes()
 	s.identityRoutes()
+	s.migrationRoutes()
 	s.adminRoutes()
 	s.streamRoutes()
 	return s

@@ -78,11 +78,17 @@ func createAccount(c *call) (any, error) {
 	if err := c.input(&in); err != nil {
 		return nil, err
 	}
+	na := pds.NewAccount{Handle: syntax.Handle(in.Handle), Email: in.Email,
+		Password: in.Password, InviteCode: in.InviteCode, RecoveryKey: in.RecoveryKey}
 	if in.DID != "" {
-		return nil, rhizome.E("create account", rhizome.Invalid, "bringing an existing DID is not supported yet").Named("IncompatibleDidDoc")
+		did, err := syntax.ParseDID(in.DID)
+		if err != nil {
+			return nil, rhizome.E("create account", rhizome.Invalid, err)
+		}
+		na.DID = did
+		na.Auth, _ = bearerToken(c.r) // a service token; checked by the pod
 	}
-	s, err := c.s.pds.CreateAccount(c.ctx, pds.NewAccount{Handle: syntax.Handle(in.Handle), Email: in.Email,
-		Password: in.Password, InviteCode: in.InviteCode, RecoveryKey: in.RecoveryKey})
+	s, err := c.s.pds.CreateAccount(c.ctx, na)
 	if err != nil {
 		return nil, err
 	}

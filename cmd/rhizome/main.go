@@ -25,6 +25,8 @@ var commands = []command{
 	{"admin", "administer a running pod (admin help)", runAdmin},
 	{"bench", "load-test any PDS: createRecord, getRecord, listRecords, applyWrites, getRepo", runBench},
 	{"car", "verify or inspect repository CAR files (car verify FILE)", runCAR},
+	{"store", "move a pod to another store, verified: store copy --from DB --to DB (store help)", runStore},
+	{"identity", "your identity under keys you hold: create, show, audit, change, recover, move (identity help)", runIdentity},
 }
 
 func main() {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/auth"
-	"github.com/rhizome-pds/rhizome/blobstore/disk"
 	"github.com/rhizome-pds/rhizome/firehose"
 	"github.com/rhizome-pds/rhizome/identity"
 	"github.com/rhizome-pds/rhizome/keys"
@@ -23,7 +22,6 @@ import (
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/plc"
 	"github.com/rhizome-pds/rhizome/store"
-	"github.com/rhizome-pds/rhizome/store/sqlite"
 	"github.com/rhizome-pds/rhizome/syntax"
 	"github.com/rhizome-pds/rhizome/xrpc"
 )
@@ -41,7 +39,7 @@ type pod struct {
 }
 
 func openPod(ctx context.Context, cfg *serveConfig, log *slog.Logger) (*pod, error) {
-	st, err := sqlite.Open(filepath.Join(cfg.data, "rhizome.db"))
+	st, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +52,7 @@ func openPod(ctx context.Context, cfg *serveConfig, log *slog.Logger) (*pod, err
 }
 
 func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.Store) (*pod, error) {
-	blobs, err := disk.Open(filepath.Join(cfg.data, "blobs"))
+	blobs, err := openBlobs(ctx, cfg.blobs)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +80,7 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
+	lim.Shared = sharedRates(st)
 	hub := firehose.NewHub(st, firehose.Options{Logger: log})
 	crawlers, err := newCrawlers(cfg, log)
 	if err != nil {
@@ -91,8 +90,13 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if crawlers != nil {
 		onEvent = func() { hub.Notify(); crawlers.Notify() }
 	}
+	reserved, err := newReservedDir(filepath.Join(cfg.data, "reserved-keys"))
+	if err != nil {
+		return nil, err
+	}
 	p, err := pds.New(pds.Config{PublicURL: cfg.publicURL, HandleDomains: cfg.domains(), InviteRequired: cfg.inviteRequired, Logger: log},
-		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret, OnEvent: onEvent})
+		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret, OnEvent: onEvent, Reserved: reserved,
+			Turns: repoTurns(st)})
 	if err != nil {
 		return nil, err
 	}
@@ -238,6 +242,7 @@ func (p *pod) atprotoDID(w http.ResponseWriter, r *http.Request) {
 // background runs periodic upkeep until ctx ends.
 func (p *pod) background(ctx context.Context) {
 	go p.hub.Run(ctx)
+	go p.listen(ctx)
 	if p.crawlers != nil {
 		go p.crawlers.Run(ctx)
 	}

@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/xrpc"
 )
@@ -30,6 +28,11 @@ type serveConfig struct {
 	logFormat                                                     string
 	eventRetention                                                time.Duration
 	crawlers                                                      string
+	// dbRaw and blobsRaw are --db and --blobs as given; db and blobs are
+	// them parsed (storage.go).
+	dbRaw, blobsRaw string
+	db              dbURL
+	blobs           blobsURL
 }
 
 func serveFlags(args []string) (*serveConfig, error) {
@@ -42,12 +45,14 @@ func serveFlags(args []string) (*serveConfig, error) {
 		fs.StringVar(p, name, def, help+" ($"+env+")")
 	}
 	str(&c.data, "data", "RHIZOME_DATA", "./rhizome-data", "folder for everything the pod keeps")
+	str(&c.dbRaw, "db", "RHIZOME_DB", "", "record store: "+dbForms+" (default: DATA/rhizome.db); several nodes share one postgres:// database")
+	str(&c.blobsRaw, "blobs", "RHIZOME_BLOBS", "", "blob store: "+blobsForms+" (default: DATA/blobs); S3 credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY")
 	str(&c.listen, "listen", "RHIZOME_LISTEN", "127.0.0.1:2583", "address to listen on")
 	str(&c.publicURL, "public-url", "RHIZOME_PUBLIC_URL", "", "URL clients reach the pod at (default http://LISTEN)")
 	str(&c.plcURL, "plc-url", "RHIZOME_PLC_URL", "https://plc.directory", `PLC directory URL, or "embedded" for one in this process`)
 	str(&c.handleDomains, "handle-domains", "RHIZOME_HANDLE_DOMAINS", "", "comma-separated handle suffixes the pod gives out, e.g. .example")
 	str(&c.adminPassword, "admin-password", "RHIZOME_ADMIN_PASSWORD", "", "password of the admin API (user admin); empty disables it")
-	str(&c.rateLimits, "rate-limits", "RHIZOME_RATE_LIMITS", "on", `"on" (defaults), "off", or "IP_PER_SEC,WRITES_PER_SEC"`)
+	str(&c.rateLimits, "rate-limits", "RHIZOME_RATE_LIMITS", "on", `"on" (defaults), "off", or "IP_PER_SEC[/BURST],WRITES_PER_SEC[/BURST]"; shared by all nodes on postgres`)
 	str(&c.logFormat, "log-format", "RHIZOME_LOG_FORMAT", "text", `"text" or "json"`)
 	inv := os.Getenv("RHIZOME_INVITE_REQUIRED") == "true"
 	fs.BoolVar(&c.inviteRequired, "invite-required", inv, "require an invite code to create an account ($RHIZOME_INVITE_REQUIRED)")
@@ -62,6 +67,12 @@ func serveFlags(args []string) (*serveConfig, error) {
 		return nil, usageErr(fmt.Sprintf("--event-retention %q: want a duration of at least 1h, like 72h", retention))
 	}
 	c.eventRetention = d
+	if c.db, err = parseDB(c.dbRaw, c.data); err != nil {
+		return nil, usageErr(err.Error())
+	}
+	if c.blobs, err = parseBlobs(c.blobsRaw, c.data); err != nil {
+		return nil, usageErr(err.Error())
+	}
 	for _, u := range c.relays() {
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
 			return nil, usageErr(fmt.Sprintf("--crawlers: %q is not an http(s) URL", u))
@@ -80,12 +91,10 @@ func (c *serveConfig) limits() (xrpc.RateLimits, error) {
 	case "off":
 		return xrpc.RateLimits{DisableAll: true}, nil
 	}
-	var ip, w float64
-	if _, err := fmt.Sscanf(c.rateLimits, "%g,%g", &ip, &w); err != nil || ip < 0 || w < 0 {
-		return xrpc.RateLimits{}, usageErr(fmt.Sprintf("--rate-limits %q: want on, off or IP_PER_SEC,WRITES_PER_SEC", c.rateLimits))
+	l, err := parseRates(c.rateLimits)
+	if err != nil {
+		return xrpc.RateLimits{}, usageErr(err.Error())
 	}
-	l := xrpc.DefaultRateLimits
-	l.PerIP, l.Writes = rate.Limit(ip), rate.Limit(w)
 	return l, nil
 }
 
@@ -134,7 +143,7 @@ func runServe(ctx context.Context, args []string) error {
 		return rhizome.E("listen", rhizome.Unavailable, err)
 	}
 	log.Info("rhizome listening", "addr", "http://"+ln.Addr().String(), "public_url", cfg.publicURL,
-		"data", cfg.data, "plc", cfg.plcURL, "did", pod.pds.DID())
+		"data", cfg.data, "db", cfg.db, "blobs", cfg.blobs, "plc", cfg.plcURL, "did", pod.pds.DID())
 	return serveUntilDone(ctx, log, &http.Server{Handler: pod.handler(), ReadHeaderTimeout: 10 * time.Second}, ln, pod)
 }
 

@@ -259,6 +259,7 @@ func queueEvent(t *txn, e store.Event, did syntax.DID, seq *int64) {
 	if e.DID == "" {
 		e.DID = did
 	}
+	t.events = true
 	t.queue(insertEvent, string(e.DID), e.Type, orNow(e.Time), nonNil(e.Body)).
 		QueryRow(func(r pgx.Row) error { return r.Scan(seq) })
 }

@@ -8,15 +8,18 @@ import (
 	"github.com/rhizome-pds/rhizome/store"
 )
 
-// AppendEvent implements store.Events: one statement, which takes the
-// next seq and inserts the event in its own transaction.
+// AppendEvent implements store.Events: one round trip, which takes the
+// next seq, inserts the event, notifies listeners and commits.
 func (s *Store) AppendEvent(ctx context.Context, e store.Event) (int64, error) {
 	const op = "append event"
 	if e.DID == "" || e.Type == "" {
 		return 0, wrap(op, invalid("event lacks a DID or type"))
 	}
 	var seq int64
-	err := s.queryRow(ctx, insertEvent, []any{string(e.DID), e.Type, orNow(e.Time), nonNil(e.Body)}, &seq)
+	err := s.write(ctx, func(t *txn) error {
+		queueEvent(t, e, e.DID, &seq)
+		return nil
+	})
 	return seq, wrap(op, err)
 }
 

@@ -17,6 +17,15 @@ import (
 type Store struct {
 	pool   *pgxpool.Pool
 	closed atomic.Bool
+	// listen is the configuration of Listen's own connection; channel is
+	// the notification channel of this store's event log, and notify says
+	// whether the database has LISTEN/NOTIFY (see notify.go).
+	listen  *pgx.ConnConfig
+	channel string
+	notify  bool
+	// turns holds the connections of write turns (turn.go), apart from
+	// pool so that writers waiting for a turn never starve the writes.
+	turns *pgxpool.Pool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -46,7 +55,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	if err := prepareSchema(ctx, cfg, o.schema); err != nil {
+	notify, err := prepareSchema(ctx, cfg, o.schema)
+	if err != nil {
 		return nil, wrap(op, err)
 	}
 	pcfg, err := pgxpool.ParseConfig("")
@@ -58,7 +68,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	return &Store{pool: p}, nil
+	turns, err := pgxpool.NewWithConfig(ctx, pcfg.Copy())
+	if err != nil {
+		p.Close()
+		return nil, wrap(op, err)
+	}
+	return &Store{pool: p, listen: cfg.Copy(), channel: channelName(o.schema), notify: notify, turns: turns}, nil
 }
 
 // parseURL splits Open's own parameters off raw and parses the rest as
@@ -93,19 +108,23 @@ func parseURL(raw string) (*pgx.ConnConfig, options, error) {
 }
 
 // prepareSchema creates the schema if it is named and missing, and
-// migrates it, on a connection of its own.
-func prepareSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
+// migrates it, on a connection of its own; it reports whether the
+// database has LISTEN/NOTIFY.
+func prepareSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) (notify bool, err error) {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if schema != "" {
 		if err := createSchema(ctx, conn, schema); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return migrate(ctx, conn, migrations)
+	if err := migrate(ctx, conn, migrations); err != nil {
+		return false, err
+	}
+	return canNotify(ctx, conn), nil
 }
 
 // createSchema creates schema unless it exists. Two processes creating it
@@ -122,6 +141,7 @@ func createSchema(ctx context.Context, conn *pgx.Conn, schema string) error {
 // Calls after Close fail; closing twice is harmless.
 func (s *Store) Close() error {
 	if s.closed.CompareAndSwap(false, true) {
+		s.turns.Close()
 		s.pool.Close()
 	}
 	return nil
@@ -185,6 +205,9 @@ func (s *Store) write(ctx context.Context, fn func(*txn) error) error {
 	return s.withConn(ctx, func(c *pgx.Conn) error {
 		t := &txn{conn: c}
 		err := fn(t)
+		if err == nil && t.events && s.notify {
+			queueNotify(t, s.channel)
+		}
 		if err == nil {
 			t.queue("COMMIT")
 			err = t.send(ctx)

@@ -21,6 +21,9 @@ type txn struct {
 	conn  *pgx.Conn
 	batch pgx.Batch
 	begun bool
+	// events is set once an event is queued: the commit then notifies
+	// listeners (see notify.go).
+	events bool
 }
 
 // queue adds a statement to the next send.

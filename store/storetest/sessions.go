@@ -12,6 +12,7 @@ func (h harness) sessions(t *testing.T) {
 	t.Run("RefreshToken", h.refreshTokens)
 	t.Run("RotateRefreshToken", h.rotateRefreshToken)
 	t.Run("DeleteRefreshTokens", h.deleteRefreshTokens)
+	t.Run("ListRefreshTokens", h.listRefreshTokens)
 	t.Run("AppPasswords", h.appPasswords)
 }
 

@@ -1,0 +1,250 @@
+package custody
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/auth"
+	"github.com/rhizome-pds/rhizome/cid"
+	"github.com/rhizome-pds/rhizome/keys"
+	"github.com/rhizome-pds/rhizome/plc"
+	"github.com/rhizome-pds/rhizome/syntax"
+)
+
+// RestoreInput says where and how to bring an account up again.
+type RestoreInput struct {
+	Pod    *Pod
+	DID    syntax.DID
+	Backup string // a folder Backup wrote
+	// Handle defaults to the DID's current handle. Email and Password are
+	// the new account's.
+	Handle, Email, Password, InviteCode string
+	// KeepRotationKeys keeps the DID's other rotation keys (the old
+	// pod's, say); by default only the key signing the move stays.
+	KeepRotationKeys bool
+}
+
+// Restored is what a restore did.
+type Restored struct {
+	Change   *Change // the operation naming the new pod; nil if it did already
+	Session  *Session
+	Manifest *Manifest
+	Dropped  []string // rotation keys removed
+}
+
+const opRestore = "restore account"
+
+// Restore brings the account in.Backup holds up on in.Pod with nothing
+// from its old pod: the pod reserves a signing key for the DID; signer
+// (the user's rotation key) signs an operation naming the pod and that
+// key; the pod accepts createAccount for the existing DID on a service
+// token signed by signer; the repository and the blobs are imported; and
+// the result is verified: the pod serves the backup's tree signed by the
+// key the DID names, and every blob.
+func (t *Tool) Restore(ctx context.Context, in RestoreInput, signer keys.Signer) (*Restored, error) {
+	m, car, err := loadBackup(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	key, err := in.Pod.ReserveSigningKey(ctx, string(in.DID))
+	if err != nil {
+		return nil, err
+	}
+	res := &Restored{Manifest: m}
+	if res.Change, res.Dropped, err = t.pointAt(ctx, in, signer, key); err != nil {
+		return nil, err
+	}
+	if in.Handle == "" {
+		if in.Handle, err = t.currentHandle(ctx, in.DID); err != nil {
+			return nil, err
+		}
+	}
+	if res.Session, err = adopt(ctx, in, signer); err != nil {
+		return res, err
+	}
+	if err := fill(ctx, in, res.Session, car, m); err != nil {
+		return res, err
+	}
+	return res, verifyRestored(ctx, in, key, m)
+}
+
+// loadBackup reads and checks the backup folder.
+func loadBackup(ctx context.Context, in RestoreInput) (*Manifest, []byte, error) {
+	m, err := ReadManifest(in.Backup)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.DID != in.DID {
+		return nil, nil, rhizome.Errorf(opRestore, rhizome.Invalid, "the backup in %s is of %s, not %s", in.Backup, m.DID, in.DID)
+	}
+	car, err := os.ReadFile(filepath.Join(in.Backup, BackupCAR))
+	if err != nil {
+		return nil, nil, rhizome.E(opRestore, rhizome.NotFound, err)
+	}
+	got, err := checkCAR(ctx, in.DID, car, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if got.Data != m.Data || got.Commit != m.Commit {
+		return nil, nil, rhizome.Errorf(opRestore, rhizome.Corrupt, "%s is not the repository the manifest describes", BackupCAR)
+	}
+	return m, car, nil
+}
+
+// pointAt names the pod and key in the DID, dropping other rotation keys
+// unless asked not to. It does nothing if the DID names them already.
+func (t *Tool) pointAt(ctx context.Context, in RestoreInput, signer keys.Signer, key string) (*Change, []string, error) {
+	l, err := t.Fetch(ctx, in.DID)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := l.Data()
+	if err != nil {
+		return nil, nil, err
+	}
+	mine := signer.PublicKey().DIDKey()
+	var drop []string
+	if !in.KeepRotationKeys {
+		drop = slices.DeleteFunc(slices.Clone(data.RotationKeys), func(k string) bool { return k == mine })
+	}
+	ep, err := CheckEndpoint(in.Pod.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pds, _ := data.PDS(); pds == ep && data.VerificationMethods[plc.VerificationMethodAtproto] == key && len(drop) == 0 {
+		return nil, nil, nil
+	}
+	ch, err := t.Update(ctx, in.DID, signer, func(op *plc.Operation) error {
+		op.Services[plc.ServiceAtprotoPDS] = plc.Service{Type: plc.ServiceTypePDS, Endpoint: ep}
+		op.VerificationMethods[plc.VerificationMethodAtproto] = key
+		op.RotationKeys = slices.DeleteFunc(op.RotationKeys, func(k string) bool { return slices.Contains(drop, k) })
+		return nil
+	})
+	return ch, drop, err
+}
+
+func (t *Tool) currentHandle(ctx context.Context, did syntax.DID) (string, error) {
+	l, err := t.Fetch(ctx, did)
+	if err != nil {
+		return "", err
+	}
+	data, err := l.Data()
+	if err != nil {
+		return "", err
+	}
+	h, ok := data.Handle()
+	if !ok {
+		return "", rhizome.Errorf(opRestore, rhizome.Invalid, "%s has no handle; give one", did)
+	}
+	return string(h), nil
+}
+
+// adopt creates the account for the existing DID with a service token
+// signed by the rotation key.
+func adopt(ctx context.Context, in RestoreInput, signer keys.Signer) (*Session, error) {
+	aud, err := in.Pod.ServiceDID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := auth.SignService(signer, in.DID, aud, "com.atproto.server.createAccount", time.Now(), 5*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	return in.Pod.CreateAccount(ctx, Account{Handle: in.Handle, Email: in.Email, Password: in.Password,
+		InviteCode: in.InviteCode, DID: string(in.DID), ServiceToken: tok})
+}
+
+// fill imports the repository and uploads the blobs, then activates the
+// account if the pod left it deactivated.
+func fill(ctx context.Context, in RestoreInput, s *Session, car []byte, m *Manifest) error {
+	if err := in.Pod.upload(ctx, "com.atproto.repo.importRepo", s.AccessJWT, "application/vnd.ipld.car", car, nil); err != nil {
+		return err
+	}
+	for _, b := range m.Blobs {
+		if err := uploadBlob(ctx, in, s, b); err != nil {
+			return err
+		}
+	}
+	if s.Active != nil && !*s.Active {
+		return in.Pod.ActivateAccount(ctx, s.AccessJWT)
+	}
+	return nil
+}
+
+func uploadBlob(ctx context.Context, in RestoreInput, s *Session, b BlobEntry) error {
+	c, err := cid.Parse(b.CID)
+	if err != nil {
+		return rhizome.Errorf(opRestore, rhizome.Corrupt, "manifest: %w", err)
+	}
+	data, err := os.ReadFile(filepath.Join(in.Backup, BackupBlobs, b.CID))
+	if err != nil {
+		return rhizome.E(opRestore, rhizome.NotFound, err)
+	}
+	if !c.Matches(data) {
+		return rhizome.Errorf(opRestore, rhizome.Corrupt, "blob %s in the backup does not hash to its name", b.CID)
+	}
+	var out struct {
+		Blob struct {
+			Ref struct {
+				Link string `json:"$link"`
+			} `json:"ref"`
+		} `json:"blob"`
+	}
+	if err := in.Pod.upload(ctx, "com.atproto.repo.uploadBlob", s.AccessJWT, b.MimeType, data, &out); err != nil {
+		return err
+	}
+	if out.Blob.Ref.Link != b.CID {
+		return rhizome.Errorf(opRestore, rhizome.Corrupt, "uploaded blob %s, the pod stored %q", b.CID, out.Blob.Ref.Link)
+	}
+	return nil
+}
+
+// upload posts raw bytes.
+func (p *Pod) upload(ctx context.Context, nsid, token, ctype string, body []byte, out any) error {
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	resp, err := p.call(ctx, http.MethodPost, nsid, nil, token, ctype, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decode(nsid, resp.Body, out)
+}
+
+// verifyRestored fetches the repository back: same tree as the backup,
+// signed by the key the DID names; and every blob listed.
+func verifyRestored(ctx context.Context, in RestoreInput, key string, m *Manifest) error {
+	pub, err := keys.ParsePublicDIDKey(key)
+	if err != nil {
+		return rhizome.E(opRestore, rhizome.Invalid, err)
+	}
+	car, err := in.Pod.download(ctx, "com.atproto.sync.getRepo", url.Values{"did": {string(in.DID)}})
+	if err != nil {
+		return err
+	}
+	got, err := checkCAR(ctx, in.DID, car.data, pub)
+	if err != nil {
+		return rhizome.Errorf(opRestore, rhizome.KindOf(err), "the restored repository: %w", err)
+	}
+	if got.Data != m.Data {
+		return rhizome.Errorf(opRestore, rhizome.Corrupt, "the restored repository's tree is %s, the backup's %s", got.Data, m.Data)
+	}
+	have, err := in.Pod.listBlobs(ctx, in.DID)
+	if err != nil {
+		return err
+	}
+	for _, b := range m.Blobs {
+		if !slices.ContainsFunc(have, func(c cid.CID) bool { return c.String() == b.CID }) {
+			return rhizome.Errorf(opRestore, rhizome.Corrupt, "the pod does not list blob %s after the restore", b.CID)
+		}
+	}
+	return nil
+}
