@@ -93,8 +93,14 @@ func TestResolver_ResolveHandle_Input(t *testing.T) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.hits) != 0 || len(w.dnsHits) != 1 {
-		t.Fatalf("rejected handles were looked up: %v %v", w.hits, w.dnsHits)
+	// Only alice.test may have been looked up (its DNS and HTTPS lookups
+	// race, so the HTTPS one may or may not have started).
+	for _, hits := range []map[string]int{w.hits, w.dnsHits} {
+		for name := range hits {
+			if !strings.Contains(name, "alice.test") {
+				t.Fatalf("rejected handles were looked up: %v %v", w.hits, w.dnsHits)
+			}
+		}
 	}
 }
 
