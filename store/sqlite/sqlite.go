@@ -91,7 +91,7 @@ func writerParams(o Options) string {
 }
 
 // readerParams are the DSN parameters of the read connections.
-const readerParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-2000)" +
+const readerParams = "_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-16000)" +
 	"&_pragma=temp_store(MEMORY)"
 
 func openReaders(path string, o Options) (*sql.DB, *readStmts, error) {
