@@ -5,58 +5,22 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/store/internal/schema"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
 // migration is one numbered schema change.
-type migration struct {
-	version int
-	sql     string
-}
+type migration = schema.Migration
 
 // migrations are the embedded schema changes, in order.
-var migrations = mustLoadMigrations(migrationFiles)
+var migrations = schema.MustLoad(migrationFiles)
 
-// mustLoadMigrations reads files named NNNN_description.sql; the numbers
-// must run 1, 2, 3… A bad set is a build mistake, hence the panic.
-func mustLoadMigrations(fsys fs.FS) []migration {
-	ms, err := loadMigrations(fsys)
-	if err != nil {
-		panic(err)
-	}
-	return ms
-}
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	var ms []migration
-	for i, name := range names {
-		num, _, _ := strings.Cut(path.Base(name), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %d", name, i+1)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, sql: string(b)})
-	}
-	return ms, nil
-}
+func loadMigrations(fsys fs.FS) ([]migration, error) { return schema.Load(fsys) }
 
 // SchemaVersion is the schema version this binary writes.
 func SchemaVersion() int { return len(migrations) }
@@ -108,9 +72,9 @@ func migrate(ctx context.Context, conn *pgx.Conn, ms []migration) error {
 }
 
 func applyMigration(ctx context.Context, tx pgx.Tx, m migration) error {
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return fmt.Errorf("apply schema migration %d: %w", m.version, err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return fmt.Errorf("apply schema migration %d: %w", m.Version, err)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version)
+	_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version)
 	return err
 }

@@ -6,57 +6,21 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/store/internal/schema"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
 // migration is one numbered schema change.
-type migration struct {
-	version int
-	sql     string
-}
+type migration = schema.Migration
 
 // migrations are the embedded schema changes, in order.
-var migrations = mustLoadMigrations(migrationFiles)
+var migrations = schema.MustLoad(migrationFiles)
 
-// mustLoadMigrations reads files named NNNN_description.sql; the numbers
-// must run 1, 2, 3… A bad set is a build mistake, hence the panic.
-func mustLoadMigrations(fsys fs.FS) []migration {
-	ms, err := loadMigrations(fsys)
-	if err != nil {
-		panic(err)
-	}
-	return ms
-}
-
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	var ms []migration
-	for i, name := range names {
-		num, _, _ := strings.Cut(path.Base(name), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %d", name, i+1)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, sql: string(b)})
-	}
-	return ms, nil
-}
+func loadMigrations(fsys fs.FS) ([]migration, error) { return schema.Load(fsys) }
 
 // SchemaVersion is the schema version this binary writes.
 func SchemaVersion() int { return len(migrations) }
@@ -101,12 +65,12 @@ func schemaVersion(ctx context.Context, tx *sql.Tx) (int, error) {
 }
 
 func applyMigration(ctx context.Context, tx *sql.Tx, m migration) error {
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("apply schema migration %d: %w", m.version, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("apply schema migration %d: %w", m.Version, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO schema_version(version) VALUES (?)`, m.version)
+	_, err := tx.ExecContext(ctx, `INSERT INTO schema_version(version) VALUES (?)`, m.Version)
 	return err
 }

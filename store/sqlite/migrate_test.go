@@ -112,9 +112,9 @@ func TestOpen_Pragmas(t *testing.T) {
 
 func TestMigrate_Steps(t *testing.T) {
 	extra := append(migrations[:len(migrations):len(migrations)],
-		migration{version: len(migrations) + 1, sql: `CREATE TABLE extra (x INTEGER); INSERT INTO extra VALUES (7);`})
+		migration{Version: len(migrations) + 1, SQL: `CREATE TABLE extra (x INTEGER); INSERT INTO extra VALUES (7);`})
 	broken := append(extra[:len(extra):len(extra)],
-		migration{version: len(extra) + 1, sql: `CREATE TABLE half (x INTEGER); SELECT nonsense FROM nowhere;`})
+		migration{Version: len(extra) + 1, SQL: `CREATE TABLE half (x INTEGER); SELECT nonsense FROM nowhere;`})
 	path := filepath.Join(t.TempDir(), "rhizome.db")
 	conn := rawConn(t, path)
 	if err := migrate(t.Context(), conn, migrations); err != nil {
@@ -168,7 +168,7 @@ func TestLoadMigrations(t *testing.T) {
 		"migrations/0002_more.sql": {Data: []byte("CREATE TABLE b (x);")},
 	}
 	ms, err := loadMigrations(good)
-	if err != nil || len(ms) != 2 || ms[1].version != 2 || ms[1].sql != "CREATE TABLE b (x);" {
+	if err != nil || len(ms) != 2 || ms[1].Version != 2 || ms[1].SQL != "CREATE TABLE b (x);" {
 		t.Fatalf("loaded %+v, %v", ms, err)
 	}
 	for name, fsys := range map[string]fstest.MapFS{
@@ -179,8 +179,8 @@ func TestLoadMigrations(t *testing.T) {
 			t.Errorf("%s: loaded a bad migration set", name)
 		}
 	}
-	if len(migrations) != SchemaVersion() || migrations[0].version != 1 {
-		t.Fatalf("embedded migrations: %d, version %d", len(migrations), migrations[0].version)
+	if len(migrations) != SchemaVersion() || migrations[0].Version != 1 {
+		t.Fatalf("embedded migrations: %d, version %d", len(migrations), migrations[0].Version)
 	}
 }
 
