@@ -4,7 +4,7 @@ ARGS      ?= serve --plc-url embedded
 FUZZTIME  ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: run test unit interop stress fuzz-smoke fuzz bench vet tidy-check build
+.PHONY: run test unit interop interop-deps stress fuzz-smoke fuzz bench vet tidy-check build
 
 run: ## run the pod offline on ./rhizome-data (other commands: make run ARGS="car verify repo.car")
 	$(GO) run ./cmd/rhizome $(ARGS)
@@ -17,7 +17,12 @@ test: unit interop fuzz-smoke ## the whole suite: unit, interop with the officia
 interop: ## the official TypeScript client against a live pod (installs npm packages when missing)
 	@test/interop/run
 
-unit:
+interop-deps: ## the npm packages of test/interop (the Go suites test/identity and test/multinode drive them too)
+	@if [ ! -f test/interop/node_modules/.package-lock.json ] || [ test/interop/package-lock.json -nt test/interop/node_modules/.package-lock.json ]; then \
+		echo "installing test/interop npm packages (npm ci)"; \
+		cd test/interop && npm ci --no-audit --no-fund --loglevel=error; fi
+
+unit: interop-deps
 	@.ci/check-shared
 	@.ci/versitygw
 	$(GO) test -count=1 -timeout 20m ./...

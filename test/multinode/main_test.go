@@ -35,7 +35,7 @@ func serverURL() string {
 
 // freshDB creates an empty database for the test, dropped when it ends,
 // and returns its URL. It fails the test if the server is unreachable.
-func freshDB(t *testing.T) string {
+func freshDB(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -62,7 +62,7 @@ func freshDB(t *testing.T) string {
 	return u.String()
 }
 
-func dropDB(t *testing.T, name string) {
+func dropDB(t testing.TB, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, serverURL())
@@ -90,20 +90,30 @@ type cluster struct {
 	nodes     []*podtest.Pod
 	clients   []*podtest.Client
 	dirs      []string
+	args      [][]string // each node's command line
 }
 
 // startCluster starts n nodes on a fresh database and bucket. Node 1
 // makes the pod's secrets; the others get copies of them, as an operator
 // would give them.
-func startCluster(t *testing.T, n int, rateLimits string) *cluster {
+func startCluster(t testing.TB, n int, rateLimits string) *cluster {
 	t.Helper()
-	c := &cluster{db: freshDB(t), blobs: s3test.Start(t).NewBucket(t)}
+	return startClusterOn(t, freshDB(t), "", n, rateLimits)
+}
+
+// startClusterOn starts n nodes on the database at db and a fresh bucket,
+// with public as the pod's public URL ("" for node 1's address).
+func startClusterOn(t testing.TB, db, public string, n int, rateLimits string) *cluster {
+	t.Helper()
+	c := &cluster{db: db, blobs: s3test.Start(t).NewBucket(t), public: public}
 	bin := podtest.Binary(t)
 	addrs := make([]string, n)
 	for i := range addrs {
 		addrs[i] = podtest.FreeAddr(t)
 	}
-	c.public = "http://" + addrs[0]
+	if c.public == "" {
+		c.public = "http://" + addrs[0]
+	}
 	for i, addr := range addrs {
 		dir := t.TempDir()
 		if i > 0 {
@@ -112,8 +122,8 @@ func startCluster(t *testing.T, n int, rateLimits string) *cluster {
 		args := []string{"serve", "--data", dir, "--listen", addr, "--public-url", c.public, "--plc-url", "embedded",
 			"--db", c.db, "--blobs", c.blobs, "--rate-limits", rateLimits}
 		p := podtest.StartArgs(t, bin, addr, args)
-		t.Cleanup(func() { stopNode(t, i+1, p) })
-		c.nodes, c.dirs = append(c.nodes, p), append(c.dirs, dir)
+		t.Cleanup(func() { stopNode(t, i+1, c.nodes[i]) })
+		c.nodes, c.dirs, c.args = append(c.nodes, p), append(c.dirs, dir), append(c.args, args)
 		c.clients = append(c.clients, podtest.NewClient(p))
 	}
 	return c
@@ -122,7 +132,7 @@ func startCluster(t *testing.T, n int, rateLimits string) *cluster {
 // secrets are the files of a data folder every node of a pod shares.
 var secrets = []string{"keyring.key", "session.secret", "plc-rotation.key"}
 
-func copySecrets(t *testing.T, from, to string) {
+func copySecrets(t testing.TB, from, to string) {
 	t.Helper()
 	for _, name := range secrets {
 		b, err := os.ReadFile(filepath.Join(from, name))
@@ -137,7 +147,7 @@ func copySecrets(t *testing.T, from, to string) {
 
 // stopNode stops a node at the end of a test, showing its log if the
 // test failed.
-func stopNode(t *testing.T, n int, p *podtest.Pod) {
+func stopNode(t testing.TB, n int, p *podtest.Pod) {
 	p.Stop()
 	if t.Failed() {
 		t.Logf("--- node %d log ---\n%s", n, p.Logs)

@@ -19,6 +19,7 @@ type event struct {
 	typ                              string // "#commit", "#identity", …
 	repo, rev, since, commit, errMsg string
 	at                               time.Time // when it was read
+	raw                              []byte    // the whole frame
 }
 
 // follower reads a node's subscribeRepos from the live tail on.
@@ -32,8 +33,19 @@ type follower struct {
 
 func follow(t *testing.T, addr string) *follower {
 	t.Helper()
+	return followFrom(t, addr, "")
+}
+
+// followFrom reads a node's subscribeRepos from cursor ("" for the live
+// tail).
+func followFrom(t *testing.T, addr, cursor string) *follower {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	conn, _, err := websocket.Dial(ctx, "ws://"+addr+"/xrpc/com.atproto.sync.subscribeRepos",
+	u := "ws://" + addr + "/xrpc/com.atproto.sync.subscribeRepos"
+	if cursor != "" {
+		u += "?cursor=" + cursor
+	}
+	conn, _, err := websocket.Dial(ctx, u,
 		&websocket.DialOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		cancel()
@@ -59,7 +71,7 @@ func (f *follower) run(ctx context.Context) {
 		if err != nil {
 			f.err = err
 		} else {
-			e.at = at
+			e.at, e.raw = at, b
 			f.evs = append(f.evs, e)
 		}
 		f.mu.Unlock()
