@@ -1,8 +1,6 @@
 package disk
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -25,9 +23,6 @@ const (
 	// staleAfter is how long a temporary file must sit untouched before
 	// Open removes it.
 	staleAfter = time.Hour
-	// maxEscaped is the longest escaped DID used as a directory name;
-	// longer ones are hashed to stay under filesystem name limits.
-	maxEscaped = 200
 	// prefixAt is where the CID string's digest characters start: "b"
 	// and the 4 header bytes take the first 7 characters and 2 bits of
 	// the 8th, so characters from index 8 depend on the digest only.
@@ -116,7 +111,7 @@ func (s *BlobStore) accountDir(op string, did syntax.DID) (string, error) {
 	if _, err := syntax.ParseDID(string(did)); err != nil {
 		return "", rhizome.Errorf(op, rhizome.Invalid, "check did: %w", err)
 	}
-	return filepath.Join(s.dir, escapeDID(did)), nil
+	return filepath.Join(s.dir, blobstore.AccountSegment(did)), nil
 }
 
 // locate returns the directory and path of blob c of did. Invalid for a
@@ -142,29 +137,4 @@ func blobPath(acct string, c cid.CID) (dir, file string) {
 	name := c.String()
 	dir = filepath.Join(acct, name[prefixAt:prefixAt+2])
 	return dir, filepath.Join(dir, name)
-}
-
-// escapeDID turns a parsed DID into one path element: lower-case letters,
-// digits, '.' and '-' stand for themselves and every other byte becomes '_'
-// and two lower-case hex digits ("did:plc:x" is "did_3aplc_3ax"). The
-// mapping is injective, the result never contains a separator and never is
-// "." or ".." (it starts with "did_3a"), and it has no upper-case letters.
-// An escape longer than maxEscaped is replaced by "sha256-" and the hex
-// SHA-256 of the DID, which cannot collide with an escape.
-func escapeDID(did syntax.DID) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, 0, len(did)+16)
-	for i := 0; i < len(did); i++ {
-		switch c := did[i]; {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '.', c == '-':
-			b = append(b, c)
-		default:
-			b = append(b, '_', digits[c>>4], digits[c&15])
-		}
-	}
-	if len(b) > maxEscaped {
-		sum := sha256.Sum256([]byte(did))
-		return "sha256-" + hex.EncodeToString(sum[:])
-	}
-	return string(b)
 }

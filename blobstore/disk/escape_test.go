@@ -2,6 +2,7 @@ package disk
 
 import (
 	"bytes"
+	"github.com/rhizome-pds/rhizome/blobstore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,9 +41,9 @@ func TestEscapeDID(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseDID(%q): %v", s, err)
 		}
-		e := escapeDID(did)
+		e := blobstore.AccountSegment(did)
 		t.Run(s[:min(len(s), 30)], func(t *testing.T) {
-			if e == "." || e == ".." || e == tmpDirName || len(e) > maxEscaped {
+			if e == "." || e == ".." || e == tmpDirName || len(e) > blobstore.MaxAccountSegment {
 				t.Fatalf("escape = %q", e)
 			}
 			if strings.Trim(e, "abcdefghijklmnopqrstuvwxyz0123456789._-") != "" {

@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,9 +38,6 @@ const (
 	// cleanupTimeout bounds the requests that clean up after a failed or
 	// finished Put, which run even when the Put's context has ended.
 	cleanupTimeout = 30 * time.Second
-	// maxEscaped is the longest escaped DID used as a key segment; longer
-	// ones are hashed.
-	maxEscaped = 200
 	// fanAt is where the CID string's digest characters start ("b" and the
 	// header take the first 7 characters and 2 bits of the 8th).
 	fanAt = 8
@@ -138,7 +134,7 @@ func (s *BlobStore) accountPrefix(op string, did syntax.DID) (string, error) {
 	if _, err := syntax.ParseDID(string(did)); err != nil {
 		return "", rhizome.Errorf(op, rhizome.Invalid, "check did: %w", err)
 	}
-	return s.prefix + escapeDID(did) + "/", nil
+	return s.prefix + blobstore.AccountSegment(did) + "/", nil
 }
 
 // locate returns the key of blob c of did. Invalid for a bad DID or the
@@ -169,29 +165,6 @@ func (s *BlobStore) tempKey() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return s.prefix + tmpDir + tmpPrefix + hex.EncodeToString(b[:])
-}
-
-// escapeDID turns a parsed DID into one key segment: a-z, 0-9, '.' and '-'
-// stand for themselves, every other byte is '_' and two lower-case hex
-// digits ("did:plc:x" is "did_3aplc_3ax"), the mapping blobstore/disk uses
-// for its directories. It is injective, never "." or "..", never contains
-// '/' and never is "tmp" (it starts with "did_3a"); one longer than
-// maxEscaped becomes "sha256-" and the hex SHA-256 of the DID.
-func escapeDID(did syntax.DID) string {
-	const hexDigits = "0123456789abcdef"
-	out := make([]byte, 0, len(did)+16)
-	for _, b := range []byte(did) {
-		if ('a' <= b && b <= 'z') || ('0' <= b && b <= '9') || b == '.' || b == '-' {
-			out = append(out, b)
-			continue
-		}
-		out = append(out, '_', hexDigits[b>>4], hexDigits[b&0xf])
-	}
-	if len(out) <= maxEscaped {
-		return string(out)
-	}
-	sum := sha256.Sum256([]byte(did))
-	return "sha256-" + hex.EncodeToString(sum[:])
 }
 
 // classify wraps err, from a request for what, as an error of op. If ctx
