@@ -1,7 +1,6 @@
 package scope
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -85,27 +84,37 @@ func NewRepo(collections, actions []string) (Repo, error) {
 
 func newRepo(collections, actions []string) (Repo, error) {
 	var r Repo
-	if len(collections) == 0 {
-		return Repo{}, errors.New("missing collection")
-	}
-	for _, c := range collections {
-		if c == "*" {
-			r.AnyCollection = true
-			continue
-		}
-		n, err := syntax.ParseNSID(c)
-		if err != nil {
-			return Repo{}, fmt.Errorf("collection: %w", err)
-		}
-		r.Collections = append(r.Collections, n.Normalize())
-	}
-	if r.AnyCollection {
-		r.Collections = nil
-	}
-	r.Collections = sortedUnique(r.Collections)
 	var err error
+	if r.Collections, r.AnyCollection, err = nsidList(collections, "collection"); err != nil {
+		return Repo{}, err
+	}
 	r.Actions, err = parseRepoActions(actions)
 	return r, err
+}
+
+// nsidList parses the NSIDs of a scope's positional list, sorted and
+// without duplicates; "*" among them means any (and an empty list).
+func nsidList(items []string, what string) ([]syntax.NSID, bool, error) {
+	if len(items) == 0 {
+		return nil, false, fmt.Errorf("missing %s", what)
+	}
+	var out []syntax.NSID
+	anyNSID := false
+	for _, it := range items {
+		if it == "*" {
+			anyNSID = true
+			continue
+		}
+		n, err := syntax.ParseNSID(it)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, n.Normalize())
+	}
+	if anyNSID {
+		return nil, true, nil
+	}
+	return sortedUnique(out), false, nil
 }
 
 func parseRepoActions(names []string) (RepoAction, error) {

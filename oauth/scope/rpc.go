@@ -39,25 +39,11 @@ func NewRPC(methods []string, aud string) (RPC, error) {
 }
 
 func newRPC(methods []string, aud string) (RPC, error) {
-	if len(methods) == 0 {
-		return RPC{}, errors.New("missing lxm")
-	}
 	r := RPC{Aud: aud}
-	for _, m := range methods {
-		if m == "*" {
-			r.AnyMethod = true
-			continue
-		}
-		n, err := syntax.ParseNSID(m)
-		if err != nil {
-			return RPC{}, fmt.Errorf("lxm: %w", err)
-		}
-		r.Methods = append(r.Methods, n.Normalize())
+	var err error
+	if r.Methods, r.AnyMethod, err = nsidList(methods, "lxm"); err != nil {
+		return RPC{}, err
 	}
-	if r.AnyMethod {
-		r.Methods = nil
-	}
-	r.Methods = sortedUnique(r.Methods)
 	if err := checkAudience(aud); err != nil {
 		return RPC{}, err
 	}
