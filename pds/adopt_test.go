@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,13 +11,10 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/auth"
-	"github.com/rhizome-pds/rhizome/blobstore/disk"
 	"github.com/rhizome-pds/rhizome/keys"
-	"github.com/rhizome-pds/rhizome/lexicon"
 	"github.com/rhizome-pds/rhizome/mem"
 	"github.com/rhizome-pds/rhizome/repo"
 	"github.com/rhizome-pds/rhizome/store"
-	"github.com/rhizome-pds/rhizome/store/sqlite"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
@@ -51,25 +47,10 @@ const adoptURL = "http://127.0.0.1:2"
 // newAdoptPod is a pod whose identities can inspect DIDs.
 func newAdoptPod(t *testing.T) (*PDS, *inspectIDs) {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := sqlite.Open(filepath.Join(dir, "pod.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, _ := keys.NewKeyring(bytes.Repeat([]byte{7}, 32))
-	cat, err := lexicon.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := &inspectIDs{fakeIDs: &fakeIDs{keys: map[syntax.DID]keys.PublicKey{}, hdl: map[syntax.DID]syntax.Handle{}},
-		states: map[syntax.DID]DIDState{}}
-	p, err := New(Config{PublicURL: adoptURL}, Deps{Store: st, Blobs: blobs, Keyring: kr,
-		Identities: ids, Schemas: cat, Secret: []byte("0123456789abcdef0123456789abcdef")})
+	d := testDeps(t)
+	ids := &inspectIDs{fakeIDs: d.Identities.(*fakeIDs), states: map[syntax.DID]DIDState{}}
+	d.Identities = ids
+	p, err := New(Config{PublicURL: adoptURL}, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,10 @@ type testPod struct {
 }
 
 // newTestPod assembles a PDS on a real SQLite store and disk blob store.
-func newTestPod(t *testing.T) *testPod {
+// testDeps are the parts of a test pod on a fresh data folder: a SQLite
+// store, a disk blob store, a keyring, the embedded schemas and fake
+// identities (a *fakeIDs).
+func testDeps(t *testing.T) Deps {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(filepath.Join(dir, "pod.db"))
@@ -88,12 +91,18 @@ func newTestPod(t *testing.T) *testPod {
 		t.Fatal(err)
 	}
 	ids := &fakeIDs{keys: map[syntax.DID]keys.PublicKey{}, hdl: map[syntax.DID]syntax.Handle{}}
-	p, err := New(Config{PublicURL: "http://127.0.0.1:1"}, Deps{Store: st, Blobs: blobs, Keyring: kr,
-		Identities: ids, Schemas: cat, Secret: []byte("0123456789abcdef0123456789abcdef")})
+	return Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: cat,
+		Secret: []byte("0123456789abcdef0123456789abcdef")}
+}
+
+func newTestPod(t *testing.T) *testPod {
+	t.Helper()
+	d := testDeps(t)
+	p, err := New(Config{PublicURL: "http://127.0.0.1:1"}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testPod{PDS: p, ids: ids}
+	return &testPod{PDS: p, ids: d.Identities.(*fakeIDs)}
 }
 
 func (p *testPod) account(t *testing.T, name string) *Session {

@@ -3,17 +3,12 @@ package pds
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/rhizome-pds/rhizome"
-	"github.com/rhizome-pds/rhizome/blobstore/disk"
 	"github.com/rhizome-pds/rhizome/cid"
-	"github.com/rhizome-pds/rhizome/keys"
-	"github.com/rhizome-pds/rhizome/lexicon"
 	"github.com/rhizome-pds/rhizome/repo"
-	"github.com/rhizome-pds/rhizome/store/sqlite"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
@@ -22,26 +17,11 @@ import (
 // caches.
 func newNodes(t *testing.T, n int) []*PDS {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := sqlite.Open(filepath.Join(dir, "pod.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, _ := keys.NewKeyring(make([]byte, 32))
-	cat, err := lexicon.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := &fakeIDs{keys: map[syntax.DID]keys.PublicKey{}, hdl: map[syntax.DID]syntax.Handle{}}
+	d := testDeps(t)
 	out := make([]*PDS, n)
 	for i := range out {
-		out[i], err = New(Config{PublicURL: "http://127.0.0.1:1"}, Deps{Store: st, Blobs: blobs, Keyring: kr,
-			Identities: ids, Schemas: cat, Secret: []byte("0123456789abcdef0123456789abcdef")})
+		var err error
+		out[i], err = New(Config{PublicURL: "http://127.0.0.1:1"}, d)
 		if err != nil {
 			t.Fatal(err)
 		}
