@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/cid"
 	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
@@ -27,16 +28,18 @@ func (p *PDS) whileHeadStill(ctx context.Context, did syntax.DID, read func(stor
 			return err
 		}
 		err = read(h)
-		if err == nil || i == headRetries || !p.headMoved(ctx, did, h) {
+		if err == nil || i == headRetries || !p.headMoved(ctx, did, h.Commit) {
 			return err
 		}
 	}
 }
 
-// headMoved reports whether did's head is no longer h.
-func (p *PDS) headMoved(ctx context.Context, did syntax.DID, h store.Head) bool {
+// headMoved reports whether did's head is no longer the commit head. It
+// is how reads (whileHeadStill) and writes (staleRead) tell an error
+// caused by a commit that landed meanwhile from one of their own.
+func (p *PDS) headMoved(ctx context.Context, did syntax.DID, head cid.CID) bool {
 	now, err := p.store.Head(ctx, did)
-	return err == nil && now.Commit != h.Commit
+	return err == nil && now.Commit != head
 }
 
 // snapshotBytes is the most block data GetRepo reads into memory in one

@@ -50,7 +50,7 @@ func (p *PDS) staleRead(ctx context.Context, did syntax.DID, head cid.CID, err e
 	if err == nil || rhizome.NameOf(err) != "" || rhizome.Is(err, rhizome.Conflict) {
 		return err
 	}
-	if h, herr := p.store.Head(ctx, did); herr == nil && h.Commit != head {
+	if p.headMoved(ctx, did, head) {
 		return rhizome.E("apply writes", rhizome.Conflict, err)
 	}
 	return err
