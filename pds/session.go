@@ -45,6 +45,22 @@ func (p *PDS) CreateSession(ctx context.Context, identifier, password string) (*
 	return nil, badLogin()
 }
 
+// SignIn checks an account's own password (never an app password) for
+// the OAuth sign-in page. Taken-down accounts cannot sign in.
+func (p *PDS) SignIn(ctx context.Context, identifier, password string) (store.Account, error) {
+	a, err := p.lookupLogin(ctx, identifier)
+	if err != nil {
+		return a, err
+	}
+	if auth.CheckPassword(a.PasswordHash, password) != nil {
+		return store.Account{}, badLogin()
+	}
+	if a.Status == store.Takendown {
+		return store.Account{}, rhizome.E("sign in", rhizome.Forbidden, "the account is taken down").Named("AccountTakedown")
+	}
+	return a, nil
+}
+
 func badLogin() error {
 	return rhizome.E("create session", rhizome.Unauthorized, "invalid identifier or password").Named("AuthenticationRequired")
 }

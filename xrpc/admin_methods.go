@@ -13,7 +13,7 @@ import (
 
 func (s *Server) identityRoutes() {
 	s.handle("com.atproto.identity.resolveHandle", http.MethodGet, public, resolveHandle)
-	s.handle("com.atproto.identity.updateHandle", http.MethodPost, userFull, updateHandle)
+	s.handle("com.atproto.identity.updateHandle", http.MethodPost, userFull, updateHandle).scopes(handleChange)
 }
 
 func (s *Server) adminRoutes() {

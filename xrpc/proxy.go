@@ -46,10 +46,14 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, nsid, header stri
 	if !ok || frag == "" || err != nil {
 		return rhizome.E("proxy", rhizome.Invalid, "atproto-proxy must be DID#service")
 	}
-	caller, err := s.bearer(r, false)
-	if err != nil {
+	c := &call{ctx: r.Context(), w: w, r: r, s: s}
+	if err := s.authenticate(c, false); err != nil {
 		return err
 	}
+	if err := c.allowRPC(nsid, header); err != nil {
+		return err
+	}
+	caller := c.caller
 	endpoint, err := s.opts.Services(r.Context(), sdid, "#"+frag)
 	if err != nil {
 		return rhizome.E("proxy", rhizome.Invalid, err).Named("InvalidRequest")

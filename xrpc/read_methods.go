@@ -105,6 +105,9 @@ func uploadBlob(c *call) (any, error) {
 	if c.r.ContentLength > c.s.pds.Config().MaxBlobSize {
 		return nil, rhizome.Errorf("upload blob", rhizome.TooLarge, "blob exceeds %d bytes", c.s.pds.Config().MaxBlobSize)
 	}
+	if err := c.allowBlob(c.r.Header.Get("Content-Type")); err != nil {
+		return nil, err
+	}
 	b, err := c.s.pds.UploadBlob(c.ctx, c.caller.DID, c.r.Header.Get("Content-Type"), c.r.Body)
 	if err != nil {
 		return nil, err

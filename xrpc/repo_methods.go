@@ -9,6 +9,7 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/data"
+	"github.com/rhizome-pds/rhizome/oauth/scope"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/repo"
 	"github.com/rhizome-pds/rhizome/store"
@@ -16,16 +17,16 @@ import (
 )
 
 func (s *Server) repoRoutes() {
-	s.handle("com.atproto.repo.createRecord", http.MethodPost, user, createRecord)
-	s.handle("com.atproto.repo.putRecord", http.MethodPost, user, putRecord)
-	s.handle("com.atproto.repo.deleteRecord", http.MethodPost, user, deleteRecord)
-	s.handle("com.atproto.repo.applyWrites", http.MethodPost, user, applyWrites)
+	s.handle("com.atproto.repo.createRecord", http.MethodPost, user, createRecord).scopes(inHandler)
+	s.handle("com.atproto.repo.putRecord", http.MethodPost, user, putRecord).scopes(inHandler)
+	s.handle("com.atproto.repo.deleteRecord", http.MethodPost, user, deleteRecord).scopes(inHandler)
+	s.handle("com.atproto.repo.applyWrites", http.MethodPost, user, applyWrites).scopes(inHandler)
 	s.handle("com.atproto.repo.getRecord", http.MethodGet, public, getRecord)
 	s.handle("com.atproto.repo.listRecords", http.MethodGet, public, listRecords)
 	s.handle("com.atproto.repo.describeRepo", http.MethodGet, public, describeRepo)
-	s.handle("com.atproto.repo.uploadBlob", http.MethodPost, user, uploadBlob)
-	s.handle("com.atproto.repo.listMissingBlobs", http.MethodGet, user, listMissingBlobs)
-	s.handle("com.atproto.repo.importRepo", http.MethodPost, userFull, importRepo)
+	s.handle("com.atproto.repo.uploadBlob", http.MethodPost, user, uploadBlob).scopes(inHandler)
+	s.handle("com.atproto.repo.listMissingBlobs", http.MethodGet, user, listMissingBlobs).scopes(anyGrant)
+	s.handle("com.atproto.repo.importRepo", http.MethodPost, userFull, importRepo).scopes(manageRepo)
 }
 
 // writeIn is the input common to createRecord, putRecord and deleteRecord.
@@ -105,7 +106,7 @@ type writeOut struct {
 }
 
 func createRecord(c *call) (any, error) {
-	return oneWrite(c, true, (*pds.PDS).CreateRecord)
+	return oneWrite(c, true, scope.ActionCreate, (*pds.PDS).CreateRecord)
 }
 
 func putRecord(c *call) (any, error) {
@@ -116,22 +117,25 @@ func putRecord(c *call) (any, error) {
 	if in.RKey == "" {
 		return nil, rhizome.E("read input", rhizome.Invalid, "rkey is required")
 	}
-	return doWrite(c, &in, true, (*pds.PDS).PutRecord)
+	return doWrite(c, &in, true, scope.ActionCreate|scope.ActionUpdate, (*pds.PDS).PutRecord)
 }
 
 type writeFunc func(*pds.PDS, context.Context, syntax.DID, pds.Write, pds.Validate, *cid.CID) (pds.WriteResult, pds.CommitMeta, error)
 
-func oneWrite(c *call, needRecord bool, f writeFunc) (any, error) {
+func oneWrite(c *call, needRecord bool, action scope.RepoAction, f writeFunc) (any, error) {
 	var in writeIn
 	if err := c.input(&in); err != nil {
 		return nil, err
 	}
-	return doWrite(c, &in, needRecord, f)
+	return doWrite(c, &in, needRecord, action, f)
 }
 
-func doWrite(c *call, in *writeIn, needRecord bool, f writeFunc) (any, error) {
+func doWrite(c *call, in *writeIn, needRecord bool, action scope.RepoAction, f writeFunc) (any, error) {
 	did, w, err := c.parseWrite(in, needRecord)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.allowRepo(w.Collection, action); err != nil {
 		return nil, err
 	}
 	swap, err := parseCIDPtr(in.SwapCommit)
@@ -155,6 +159,9 @@ func deleteRecord(c *call) (any, error) {
 	}
 	did, w, err := c.parseWrite(&in, false)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.allowRepo(w.Collection, scope.ActionDelete); err != nil {
 		return nil, err
 	}
 	swap, err := parseCIDPtr(in.SwapCommit)
@@ -187,6 +194,9 @@ func applyWrites(c *call) (any, error) {
 	}
 	did, ws, err := c.parseWrites(in.Repo, in.Writes)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.allowWrites(ws); err != nil {
 		return nil, err
 	}
 	swap, err := parseCIDPtr(in.SwapCommit)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/rhizome-pds/rhizome/auth"
 	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/firehose"
+	"github.com/rhizome-pds/rhizome/oauth/scope"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
@@ -36,6 +38,9 @@ type Options struct {
 	ProxyClient *http.Client
 	// Firehose, if set, serves com.atproto.sync.subscribeRepos.
 	Firehose *firehose.Hub
+	// OAuth, if set, accepts DPoP-bound OAuth access tokens on user
+	// methods, each limited to what its grant's scopes allow.
+	OAuth OAuth
 }
 
 // Server serves XRPC for one PDS.
@@ -43,7 +48,7 @@ type Server struct {
 	pds     *pds.PDS
 	opts    Options
 	log     *slog.Logger
-	routes  map[string]route
+	routes  map[string]*route
 	limiter *limiter
 	metrics *metrics
 	done    chan struct{} // closed by Shutdown: ends open streams
@@ -64,6 +69,7 @@ type route struct {
 	method string // GET or POST
 	access access
 	write  bool // counts against the account's write limit
+	need   need // what an OAuth grant must allow (user methods)
 	fn     func(*call) (any, error)
 }
 
@@ -74,6 +80,10 @@ type call struct {
 	r      *http.Request
 	s      *Server
 	caller auth.Claims // set for user methods
+	// grant is an OAuth caller's scopes; nil for session tokens. checked
+	// records that the handler checked them (routes that need it).
+	grant   *scope.Set
+	checked bool
 }
 
 // New returns a Server for p.
@@ -84,7 +94,7 @@ func New(p *pds.PDS, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Server{pds: p, opts: opts, log: opts.Logger, routes: map[string]route{},
+	s := &Server{pds: p, opts: opts, log: opts.Logger, routes: map[string]*route{},
 		limiter: newLimiter(opts.Limits), metrics: newMetrics(), done: make(chan struct{})}
 	s.serverRoutes()
 	s.repoRoutes()
@@ -103,8 +113,12 @@ func (s *Server) Shutdown() {
 	s.once.Do(func() { close(s.done) })
 }
 
-func (s *Server) handle(nsid, method string, a access, fn func(*call) (any, error)) {
-	s.routes[nsid] = route{method: method, access: a, fn: fn, write: method == http.MethodPost && a != public}
+// handle adds a method to the table. User methods also declare what an
+// OAuth grant needs to call them (route.scopes).
+func (s *Server) handle(nsid, method string, a access, fn func(*call) (any, error)) *route {
+	rt := &route{method: method, access: a, fn: fn, write: method == http.MethodPost && a != public}
+	s.routes[nsid] = rt
+	return rt
 }
 
 // ServeHTTP dispatches /xrpc/{nsid}.
@@ -119,7 +133,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err := s.limiter.allowIP(clientIP(r)); err != nil {
 			writeError(sw, s.log, r, err)
 		} else if err := s.proxy(sw, r, nsid, h); err != nil {
-			writeError(sw, s.log, r, err)
+			s.refuse(sw, r, err)
 		}
 		return
 	}
@@ -134,10 +148,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{ctx: r.Context(), w: sw, r: r, s: s}
 	if err := s.admit(c, rt); err != nil {
-		writeError(sw, s.log, r, err)
+		s.refuse(sw, r, err)
 		return
 	}
 	out, err := rt.fn(c)
+	if err == nil && c.grant != nil && rt.need.kind == needInHandler && !c.checked {
+		err = rhizome.Errorf("xrpc", rhizome.Other, "%s did not check the OAuth grant's scopes", nsid)
+	}
 	switch {
 	case err != nil:
 		writeError(sw, s.log, r, err)
@@ -147,14 +164,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // admit authenticates the call and applies rate limits.
-func (s *Server) admit(c *call, rt route) error {
+func (s *Server) admit(c *call, rt *route) error {
 	if err := s.limiter.allowIP(clientIP(c.r)); err != nil {
 		return err
 	}
 	var err error
 	switch rt.access {
 	case user, userFull:
-		c.caller, err = s.bearer(c.r, rt.access == userFull)
+		if err = s.authenticate(c, rt.access == userFull); err == nil {
+			err = c.checkNeed(rt.need)
+		}
 	case admin:
 		err = s.checkAdmin(c.r)
 	}
@@ -162,6 +181,17 @@ func (s *Server) admit(c *call, rt route) error {
 		return err
 	}
 	return s.limiter.allowWrite(c.caller.DID)
+}
+
+// refuse answers a call that was not admitted: failed OAuth
+// authentication with the DPoP challenge, the rest as XRPC errors.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	var o *oauthRefusal
+	if errors.As(err, &o) {
+		s.opts.OAuth.WriteAuthError(w, o.err)
+		return
+	}
+	writeError(w, s.log, r, err)
 }
 
 func secureHeaders(h http.Header) {

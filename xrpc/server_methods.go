@@ -7,6 +7,7 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/auth"
+	"github.com/rhizome-pds/rhizome/oauth/scope"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
@@ -17,16 +18,16 @@ func (s *Server) serverRoutes() {
 	s.handle("com.atproto.server.createAccount", http.MethodPost, public, createAccount)
 	s.handle("com.atproto.server.createSession", http.MethodPost, public, createSession)
 	s.handle("com.atproto.server.refreshSession", http.MethodPost, public, refreshSession)
-	s.handle("com.atproto.server.getSession", http.MethodGet, user, getSession)
+	s.handle("com.atproto.server.getSession", http.MethodGet, user, getSession).scopes(anyGrant)
 	s.handle("com.atproto.server.deleteSession", http.MethodPost, public, deleteSession)
-	s.handle("com.atproto.server.createAppPassword", http.MethodPost, userFull, createAppPassword)
-	s.handle("com.atproto.server.listAppPasswords", http.MethodGet, user, listAppPasswords)
-	s.handle("com.atproto.server.revokeAppPassword", http.MethodPost, userFull, revokeAppPassword)
-	s.handle("com.atproto.server.deactivateAccount", http.MethodPost, userFull, deactivateAccount)
-	s.handle("com.atproto.server.activateAccount", http.MethodPost, userFull, activateAccount)
+	s.handle("com.atproto.server.createAppPassword", http.MethodPost, userFull, createAppPassword).scopes(sessionOnly)
+	s.handle("com.atproto.server.listAppPasswords", http.MethodGet, user, listAppPasswords).scopes(sessionOnly)
+	s.handle("com.atproto.server.revokeAppPassword", http.MethodPost, userFull, revokeAppPassword).scopes(sessionOnly)
+	s.handle("com.atproto.server.deactivateAccount", http.MethodPost, userFull, deactivateAccount).scopes(manageRepo)
+	s.handle("com.atproto.server.activateAccount", http.MethodPost, userFull, activateAccount).scopes(manageRepo)
 	s.handle("com.atproto.server.deleteAccount", http.MethodPost, public, deleteAccount)
-	s.handle("com.atproto.server.checkAccountStatus", http.MethodGet, user, checkAccountStatus)
-	s.handle("com.atproto.server.getServiceAuth", http.MethodGet, userFull, getServiceAuth)
+	s.handle("com.atproto.server.checkAccountStatus", http.MethodGet, user, checkAccountStatus).scopes(anyGrant)
+	s.handle("com.atproto.server.getServiceAuth", http.MethodGet, userFull, getServiceAuth).scopes(inHandler)
 }
 
 func describeServer(c *call) (any, error) {
@@ -135,7 +136,11 @@ func getSession(c *call) (any, error) {
 	if err != nil {
 		return nil, rhizome.E("get session", rhizome.Unauthorized, err).Named("InvalidToken")
 	}
-	return c.withDoc(sessionJSON(&pds.Session{Account: a, Scope: c.caller.Scope})), nil
+	out := sessionJSON(&pds.Session{Account: a, Scope: c.caller.Scope})
+	if c.grant.AllowsAccount(scope.AccountEmail, scope.AccountRead) {
+		out.Email = a.Email
+	}
+	return c.withDoc(out), nil
 }
 
 func createAppPassword(c *call) (any, error) {
@@ -229,6 +234,13 @@ func getServiceAuth(c *call) (any, error) {
 			return nil, rhizome.E("get service auth", rhizome.Invalid, "exp must be within the next hour").Named("BadExpiration")
 		}
 		life = time.Until(t)
+	}
+	want := string(lxm)
+	if want == "" {
+		want = "*"
+	}
+	if err := c.allowRPC(want, aud); err != nil {
+		return nil, err
 	}
 	tok, err := c.s.pds.ServiceAuth(c.ctx, c.caller.DID, aud, lxm, life)
 	if err != nil {

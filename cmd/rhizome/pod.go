@@ -19,6 +19,7 @@ import (
 	"github.com/rhizome-pds/rhizome/identity"
 	"github.com/rhizome-pds/rhizome/keys"
 	"github.com/rhizome-pds/rhizome/lexicon"
+	oauth "github.com/rhizome-pds/rhizome/oauth/server"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/plc"
 	"github.com/rhizome-pds/rhizome/store"
@@ -31,6 +32,7 @@ type pod struct {
 	store    store.Store
 	pds      *pds.PDS
 	xrpc     *xrpc.Server
+	oauth    *oauth.Server // the authorization server (/oauth/, two well-known documents)
 	hub      *firehose.Hub
 	crawlers *firehose.Crawlers // nil without --crawlers
 	plc      http.Handler       // the embedded directory, if any
@@ -100,9 +102,13 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
+	as, err := newOAuth(cfg, st, p)
+	if err != nil {
+		return nil, err
+	}
 	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log,
-		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second), Firehose: hub})
-	return &pod{store: st, pds: p, xrpc: x, hub: hub, crawlers: crawlers, plc: plcHandler, log: log, cfg: cfg}, nil
+		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second), Firehose: hub, OAuth: as})
+	return &pod{store: st, pds: p, xrpc: x, oauth: as, hub: hub, crawlers: crawlers, plc: plcHandler, log: log, cfg: cfg}, nil
 }
 
 // newCrawlers returns the relays' notifier, or nil without --crawlers.
@@ -202,6 +208,9 @@ func (p *pod) handler() http.Handler {
 	mux.HandleFunc("GET /xrpc/_health", p.health)
 	mux.HandleFunc("GET /_health", p.health)
 	mux.HandleFunc("GET /.well-known/atproto-did", p.atprotoDID)
+	mux.Handle("/oauth/", p.oauth)
+	mux.Handle("GET /.well-known/oauth-authorization-server", p.oauth)
+	mux.Handle("GET /.well-known/oauth-protected-resource", p.oauth)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("This is a Rhizome personal data server (AT Protocol). Most API routes are under /xrpc/\n"))
