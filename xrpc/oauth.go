@@ -109,7 +109,7 @@ func (c *call) checkNeed(n need) error {
 	case needIdentity:
 		return c.require(c.grant.AllowsIdentity(n.identity), scope.Identity{Attr: n.identity})
 	case needSession:
-		return rhizome.E("check scope", rhizome.Forbidden, "this method needs a password session, not an OAuth grant").Named("InvalidToken")
+		return rhizome.E("check scope", rhizome.Forbidden, "this method needs a password session, not an OAuth grant")
 	}
 	return rhizome.E("check scope", rhizome.Other, "the method declares no OAuth permission")
 }
