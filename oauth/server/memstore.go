@@ -11,7 +11,8 @@ import (
 )
 
 // MemoryStore is a Store in memory, for one process and for tests. It
-// forgets expired requests when new ones arrive.
+// forgets expired requests when new ones arrive. It passes the
+// oauth/server/servertest suite, as every Store must.
 type MemoryStore struct {
 	mu       sync.Mutex
 	requests map[string]*Request
@@ -42,7 +43,7 @@ func (m *MemoryStore) Request(_ context.Context, id string) (*Request, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.requests[id]
-	if !ok {
+	if !ok || m.now().After(r.ExpiresAt) {
 		return nil, rhizome.E("get oauth request", rhizome.NotFound, "no such request")
 	}
 	c := *r
@@ -62,6 +63,9 @@ func (m *MemoryStore) TakeCode(_ context.Context, codeHash string) (*Request, er
 	for id, r := range m.requests {
 		if r.CodeHash != "" && r.CodeHash == codeHash {
 			delete(m.requests, id)
+			if m.now().After(r.ExpiresAt) {
+				break
+			}
 			return r, nil
 		}
 	}
@@ -100,7 +104,12 @@ func (m *MemoryStore) Families(_ context.Context, did syntax.DID) ([]*Family, er
 			out = append(out, &c)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	sort.Slice(out, func(i, j int) bool {
+		if a, b := out[i].CreatedAt, out[j].CreatedAt; !a.Equal(b) {
+			return a.After(b)
+		}
+		return out[i].ID > out[j].ID
+	})
 	return out, nil
 }
 

@@ -68,8 +68,11 @@ func (f *Family) Active(now time.Time) bool {
 
 // Store keeps the server's state. Methods return errors of kind
 // rhizome.NotFound for what is missing and rhizome.Conflict when a
-// compare-and-swap fails. The pod implements it over SQLite or
-// PostgreSQL; [MemoryStore] serves one process and the tests.
+// compare-and-swap fails. Requests past their ExpiresAt (by the store's
+// wall clock) count as missing, and the store drops them as new ones
+// arrive. The pod implements it over SQLite or PostgreSQL (store/sqlite,
+// store/postgres: db.OAuth()); [MemoryStore] serves one process and the
+// tests; package servertest is the conformance suite.
 type Store interface {
 	// PutRequest creates or replaces a request.
 	PutRequest(ctx context.Context, r *Request) error
@@ -81,15 +84,18 @@ type Store interface {
 	// it, atomically: a code is good once.
 	TakeCode(ctx context.Context, codeHash string) (*Request, error)
 
-	// PutFamily creates a grant.
+	// PutFamily creates a grant; an existing ID is an error of kind
+	// rhizome.Exists.
 	PutFamily(ctx context.Context, f *Family) error
 	// Family returns a grant by ID, revoked or not.
 	Family(ctx context.Context, id string) (*Family, error)
-	// Families lists an account's grants, newest first.
+	// Families lists an account's grants, revoked or not, newest
+	// (CreatedAt) first.
 	Families(ctx context.Context, did syntax.DID) ([]*Family, error)
 	// Rotate replaces a grant's refresh hash old by new if old is still
 	// current and the grant is not revoked (Conflict otherwise).
 	Rotate(ctx context.Context, id, oldHash, newHash string, at time.Time) error
-	// Revoke marks a grant revoked at at; revoking twice is not an error.
+	// Revoke marks a grant revoked at at; revoking twice is not an error
+	// and keeps the first time.
 	Revoke(ctx context.Context, id string, at time.Time) error
 }

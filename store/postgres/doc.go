@@ -76,8 +76,9 @@
 // overtaken.
 //
 // The SQL sticks to what Postgres-protocol distributed databases accept:
-// no advisory locks, no extensions, no LOCK TABLE; only row locks, ON
-// CONFLICT, unnest, data-modifying WITH and recursive WITH. Under a
+// no advisory locks, no extensions, no LOCK TABLE; only row locks (with
+// SKIP LOCKED in the OAuth tables' pruning), ON CONFLICT, unnest,
+// data-modifying WITH and recursive WITH. Under a
 // serializable database a lost race may surface as a serialization
 // failure (SQLSTATE 40001) instead of a clean compare-and-swap miss; it is
 // reported as Unavailable, like a deadlock or a lock timeout.
@@ -88,4 +89,13 @@
 // Exists, other constraint and data errors Invalid, "no rows" NotFound,
 // connection failures, serialization failures and deadlocks Unavailable,
 // server-reported corruption Corrupt.
+//
+// # OAuth
+//
+// The database also holds the OAuth authorization server's state, shared
+// by every node: [Store.OAuth] is its server.Store and [Store.DPoPReplay]
+// its dpop.ReplayCache (oauth.go, migration 4). A code is taken by one
+// DELETE … RETURNING, a refresh token rotated by one conditional UPDATE,
+// a proof remembered by one INSERT … ON CONFLICT DO UPDATE … WHERE expired:
+// the row lock decides every race between nodes.
 package postgres

@@ -20,4 +20,8 @@
 // block, so reading a record is one query of two seeks. The WAL is
 // checkpointed every 10,000 pages rather than SQLite's 1,000, so the
 // checkpoints' writes and fsyncs are spread over more commits.
+//
+// The database also holds the OAuth authorization server's state:
+// [Store.OAuth] is its server.Store and [Store.DPoPReplay] its
+// dpop.ReplayCache (oauth.go, migration 2).
 package sqlite
