@@ -1,6 +1,7 @@
 package xrpc
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,6 +24,10 @@ type OAuth interface {
 	// challenge and a fresh nonce, so clients can retry.
 	WriteAuthError(w http.ResponseWriter, err error)
 	Nonce() string
+	// Grants and RevokeGrant list and end an account's grants
+	// (dev.rhizome.server.listGrants / revokeGrant, for the CLI).
+	Grants(ctx context.Context, did syntax.DID) ([]oauth.GrantInfo, error)
+	RevokeGrant(ctx context.Context, did syntax.DID, id string) error
 }
 
 // oauthSession marks a caller authenticated by an OAuth grant. It is never

@@ -103,6 +103,7 @@ func New(p *pds.PDS, opts Options) *Server {
 	s.migrationRoutes()
 	s.adminRoutes()
 	s.streamRoutes()
+	s.grantRoutes()
 	return s
 }
 

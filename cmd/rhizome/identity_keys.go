@@ -125,9 +125,15 @@ func (f *idFlags) ownerKey() (string, error) {
 // accountPassword reads the account password: --password-file, else
 // $RHIZOME_ACCOUNT_PASSWORD, else the terminal (asked twice).
 func (f *idFlags) accountPassword() (string, error) {
+	return readAccountPassword(f.passwordFile, true)
+}
+
+// readAccountPassword reads an account password from file, else
+// $RHIZOME_ACCOUNT_PASSWORD, else the terminal (twice if confirm).
+func readAccountPassword(file string, confirm bool) (string, error) {
 	const op = "read account password"
-	if f.passwordFile != "" {
-		b, err := readSmall(f.passwordFile, 4<<10)
+	if file != "" {
+		b, err := readSmall(file, 4<<10)
 		if err != nil {
 			return "", err
 		}
@@ -141,10 +147,10 @@ func (f *idFlags) accountPassword() (string, error) {
 	if !term.IsTerminal(fd) {
 		return "", rhizome.E(op, rhizome.Invalid, "no account password: give --password-file or $RHIZOME_ACCOUNT_PASSWORD")
 	}
-	return askTwice(fd)
+	return askPassword(fd, confirm)
 }
 
-func askTwice(fd int) (string, error) {
+func askPassword(fd int, confirm bool) (string, error) {
 	ask := func(prompt string) ([]byte, error) {
 		fmt.Fprint(os.Stderr, prompt)
 		b, err := term.ReadPassword(fd)
@@ -154,6 +160,9 @@ func askTwice(fd int) (string, error) {
 	a, err := ask("Account password: ")
 	if err != nil {
 		return "", rhizome.E("read account password", rhizome.Other, err)
+	}
+	if !confirm {
+		return string(a), nil
 	}
 	b, err := ask("Again: ")
 	if err != nil {

@@ -209,6 +209,8 @@ func (p *pod) handler() http.Handler {
 	mux.HandleFunc("GET /_health", p.health)
 	mux.HandleFunc("GET /.well-known/atproto-did", p.atprotoDID)
 	mux.Handle("/oauth/", p.oauth)
+	mux.Handle("/account", p.oauth)
+	mux.Handle("/account/", p.oauth)
 	mux.Handle("GET /.well-known/oauth-authorization-server", p.oauth)
 	mux.Handle("GET /.well-known/oauth-protected-resource", p.oauth)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {

@@ -106,3 +106,6 @@ func readReply(resp *http.Response, err error) (Reply, error) {
 	b, err := io.ReadAll(resp.Body)
 	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
 }
+
+// ClientID is the client_id the session was granted to.
+func (s *Session) ClientID() string { return s.app.ClientID }

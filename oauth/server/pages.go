@@ -23,6 +23,10 @@ type pageData struct {
 	Identifier  string
 	Account     string
 	Permissions []Permission
+	// The account page's lists.
+	Grants       []GrantInfo
+	AppPasswords []Credential
+	Sessions     []Credential
 }
 
 // setPageHeaders forbids framing (clickjacking), caching and referrers,

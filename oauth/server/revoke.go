@@ -54,8 +54,3 @@ func (s *Server) revokeFor(ctx context.Context, id, clientID string) error {
 	}
 	return s.cfg.Store.Revoke(ctx, id, s.cfg.Now())
 }
-
-// Revoke ends a grant, for the account page and the CLI.
-func (s *Server) Revoke(ctx context.Context, grantID string) error {
-	return s.cfg.Store.Revoke(ctx, grantID, s.cfg.Now())
-}

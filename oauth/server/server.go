@@ -48,6 +48,9 @@ type Config struct {
 	Nonces   *dpop.Nonces
 	// PermissionSets resolves include: scopes; nil refuses them.
 	PermissionSets scope.SetResolver
+	// Credentials, if set, lets the account page list and revoke app
+	// passwords and sessions beside grants.
+	Credentials Credentials
 	// AccessLife is the access token lifetime; 0 means DefaultAccessLife.
 	AccessLife time.Duration
 	Now        func() time.Time
@@ -95,6 +98,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /oauth/authorize/consent", s.serveConsent)
 	s.mux.HandleFunc("POST /oauth/token", s.serveToken)
 	s.mux.HandleFunc("POST /oauth/revoke", s.serveRevoke)
+	s.mux.HandleFunc("GET /account", s.serveAccount)
+	s.mux.HandleFunc("POST /account/sign-in", s.serveAccountSignIn)
+	s.mux.HandleFunc("POST /account/revoke", s.serveAccountRevoke)
+	s.mux.HandleFunc("POST /account/sign-out", s.serveAccountSignOut)
 }
 
 // ServeHTTP serves the server's endpoints.

@@ -94,6 +94,8 @@ func enforcementCases(did string) map[string][]call {
 		"com.atproto.server.createAppPassword": {post("create", "com.atproto.server.createAppPassword", map[string]any{"name": "x"}, "Forbidden")},
 		"com.atproto.server.listAppPasswords":  {get("list", "com.atproto.server.listAppPasswords", nil, "Forbidden")},
 		"com.atproto.server.revokeAppPassword": {post("revoke", "com.atproto.server.revokeAppPassword", map[string]any{"name": "x"}, "Forbidden")},
+		"dev.rhizome.server.listGrants":        {get("list", "dev.rhizome.server.listGrants", nil, "Forbidden")},
+		"dev.rhizome.server.revokeGrant":       {post("revoke", "dev.rhizome.server.revokeGrant", map[string]any{"id": "x"}, "Forbidden")},
 	}
 }
 
