@@ -93,6 +93,7 @@ func New(p *pds.PDS, opts Options) *Server {
 	s.migrationRoutes()
 	s.adminRoutes()
 	s.streamRoutes()
+	s.prefsRoutes()
 	return s
 }
 
