@@ -11,6 +11,7 @@ type Store interface {
 	Invites
 	Events
 	PLC
+	Preferences
 	// Close releases the store. Calls after Close fail.
 	Close() error
 }

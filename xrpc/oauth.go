@@ -226,3 +226,19 @@ func (n need) String() string {
 	}
 	return ""
 }
+
+// allowLocalRPC checks an OAuth caller's grant for a method the pod
+// answers itself though apps ask for it as an app view's (preferences):
+// any rpc permission naming lxm, whatever its audience, allows it.
+func (c *call) allowLocalRPC(lxm string) error {
+	if c.grant == nil {
+		return nil
+	}
+	ok := c.grant.AllowsRPC(lxm, "*")
+	for _, sc := range c.grant.Scopes() {
+		if r, isRPC := sc.(scope.RPC); isRPC && (r.AnyMethod || slices.Contains(r.Methods, syntax.NSID(lxm))) {
+			ok = true
+		}
+	}
+	return c.require(ok, scope.RPC{Methods: []syntax.NSID{syntax.NSID(lxm)}, Aud: "*"})
+}

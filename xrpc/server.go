@@ -104,6 +104,7 @@ func New(p *pds.PDS, opts Options) *Server {
 	s.adminRoutes()
 	s.streamRoutes()
 	s.grantRoutes()
+	s.prefsRoutes()
 	return s
 }
 

@@ -310,12 +310,15 @@ func eachAccount(ctx context.Context, st store.Store, fn func(store.Account) err
 }
 
 // copyAccount copies one account: the account and its repository
-// (verified), then its app passwords, sessions and blobs.
+// (verified), then its app passwords, preferences, sessions and blobs.
 func (c *copier) copyAccount(ctx context.Context, a store.Account) error {
 	if err := c.copyRepo(ctx, a); err != nil {
 		return err
 	}
 	if err := c.copyAppPasswords(ctx, a.DID); err != nil {
+		return err
+	}
+	if err := c.copyPreferences(ctx, a.DID); err != nil {
 		return err
 	}
 	if err := c.copySessions(ctx, a.DID); err != nil {

@@ -166,3 +166,27 @@ func (c *copier) copyPLCEntry(ctx context.Context, logs map[syntax.DID]*plcLog, 
 	c.prog.update(false, func(n *copyCounts) { n.PLCOps++ })
 	return nil
 }
+
+// copyPreferences makes the target's preferences of the account the
+// source's, whole: they are the account's current state, like its
+// handle, so a source that changed them since an earlier copy wins.
+func (c *copier) copyPreferences(ctx context.Context, did syntax.DID) error {
+	src, err := c.from.Preferences(ctx, did)
+	if err != nil {
+		return fmt.Errorf("read preferences: %w", err)
+	}
+	have, err := c.to.Preferences(ctx, did)
+	if err != nil {
+		return fmt.Errorf("read target preferences: %w", err)
+	}
+	same := slices.EqualFunc(src, have, func(a, b store.Preference) bool {
+		return a.Type == b.Type && bytes.Equal(a.Value, b.Value)
+	})
+	if same {
+		return nil
+	}
+	if err := c.to.PutPreferences(ctx, did, src); err != nil {
+		return fmt.Errorf("put preferences: %w", err)
+	}
+	return nil
+}

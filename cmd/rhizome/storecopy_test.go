@@ -82,9 +82,22 @@ func (s *srcPod) fill(t *testing.T, accounts, records int) {
 		if _, _, err := s.pds.CreateAppPassword(ctx, did, "phone", false); err != nil {
 			t.Fatal(err)
 		}
+		s.setPrefs(t, did, i)
 		s.write(t, did, 0, records)
 	}
 	if err := s.st.CreateInvite(ctx, store.Invite{Code: "invite-1", Available: 2, CreatedBy: "admin", UsedBy: []syntax.DID{s.dids[0]}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setPrefs gives an account two preferences carrying n.
+func (s *srcPod) setPrefs(t *testing.T, did syntax.DID, n int) {
+	t.Helper()
+	var prefs []store.Preference
+	for _, typ := range []string{"app.bsky.actor.defs#adultContentPref", "app.bsky.actor.defs#savedFeedsPrefV2"} {
+		prefs = append(prefs, store.Preference{Type: typ, Value: []byte(fmt.Sprintf(`{"$type":%q,"n":%d}`, typ, n))})
+	}
+	if err := s.st.PutPreferences(context.Background(), did, prefs); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -171,6 +184,7 @@ func TestCopier_Run(t *testing.T) {
 	})
 	t.Run("a source that moved on is copied again", func(t *testing.T) {
 		src.write(t, src.dids[1], 60, 75)
+		src.setPrefs(t, src.dids[2], 99)
 		again, err := src.copyTo(t, target, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -225,6 +239,11 @@ func sameStores(t *testing.T, src store.Store, path string, dids []syntax.DID) {
 			if srecs[i].CID != drecs[i].CID || !bytes.Equal(srecs[i].Value, drecs[i].Value) {
 				t.Fatalf("%s: record %s differs", did, srecs[i].RKey)
 			}
+		}
+		sp, err1 := src.Preferences(ctx, did)
+		dp, err2 := dst.Preferences(ctx, did)
+		if err1 != nil || err2 != nil || len(sp) == 0 || fmt.Sprint(sp) != fmt.Sprint(dp) {
+			t.Fatalf("%s: preferences %s (%v) on the source, %s (%v) on the target", did, sp, err1, dp, err2)
 		}
 		sb, _ := src.ListBlobs(ctx, did, "", store.Page{Limit: 1000})
 		db, _ := dst.ListBlobs(ctx, did, "", store.Page{Limit: 1000})

@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Invites", h.invites)
 	t.Run("Events", h.events)
 	t.Run("PLC", h.plc)
+	t.Run("Preferences", h.preferences)
 	t.Run("Close", h.close)
 }
 

@@ -94,6 +94,8 @@ func enforcementCases(did string) map[string][]call {
 		"com.atproto.server.createAppPassword": {post("create", "com.atproto.server.createAppPassword", map[string]any{"name": "x"}, "Forbidden")},
 		"com.atproto.server.listAppPasswords":  {get("list", "com.atproto.server.listAppPasswords", nil, "Forbidden")},
 		"com.atproto.server.revokeAppPassword": {post("revoke", "com.atproto.server.revokeAppPassword", map[string]any{"name": "x"}, "Forbidden")},
+		"app.bsky.actor.getPreferences":        {get("read preferences", "app.bsky.actor.getPreferences", nil, missing)},
+		"app.bsky.actor.putPreferences":        {post("write preferences", "app.bsky.actor.putPreferences", map[string]any{"preferences": []any{}}, missing)},
 		"dev.rhizome.server.listGrants":        {get("list", "dev.rhizome.server.listGrants", nil, "Forbidden")},
 		"dev.rhizome.server.revokeGrant":       {post("revoke", "dev.rhizome.server.revokeGrant", map[string]any{"id": "x"}, "Forbidden")},
 	}
@@ -147,7 +149,7 @@ func TestGrants_WiderScopes(t *testing.T) {
 	c := podtest.NewClient(p)
 	defer c.Close()
 	a := createAccount(t, c, "bob")
-	s := grant(t, p, a, "atproto repo:app.example.todo blob:image/*")
+	s := grant(t, p, a, "atproto repo:app.example.todo blob:image/* rpc:app.bsky.actor.getPreferences?aud=did:web:api.bsky.app%23bsky_appview")
 	did := a.did
 	rec := map[string]any{"repo": did, "collection": "app.example.todo", "rkey": "t1", "record": record("hi")}
 	for _, cl := range []call{
@@ -158,6 +160,8 @@ func TestGrants_WiderScopes(t *testing.T) {
 		post("delete", "com.atproto.repo.deleteRecord", map[string]any{"repo": did, "collection": "app.example.todo", "rkey": "t1"}, ""),
 		{name: "upload an image", method: http.MethodPost, path: xrpcPath("com.atproto.repo.uploadBlob", nil), ctype: "image/png", body: []byte("\x89PNG\r\n\x1a\nnot really")},
 		{name: "upload a video", method: http.MethodPost, path: xrpcPath("com.atproto.repo.uploadBlob", nil), ctype: "video/mp4", body: []byte("not really"), refusal: missing},
+		get("read preferences", "app.bsky.actor.getPreferences", nil, ""),
+		post("write preferences", "app.bsky.actor.putPreferences", map[string]any{"preferences": []any{}}, missing),
 		post("another collection", "com.atproto.repo.createRecord", map[string]any{"repo": did, "collection": "app.example.note", "record": record("x")}, missing),
 	} {
 		t.Run(cl.name, func(t *testing.T) { check(t, s, cl) })
