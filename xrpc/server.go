@@ -159,7 +159,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err != nil:
-		writeError(sw, s.log, r, err)
+		s.refuse(sw, r, err)
 	case out != nil:
 		writeJSON(sw, http.StatusOK, out)
 	}

@@ -148,6 +148,9 @@ func subscribeRecords(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f, err = c.narrowToGrant(f); err != nil {
+		return nil, err
+	}
 	return c.serveStream(cursor, streamFormat{
 		typ:     websocket.MessageText,
 		convert: func(frame []byte) ([]byte, bool, error) { return firehose.RecordsJSON(frame, f) },
@@ -156,6 +159,22 @@ func subscribeRecords(c *call) (any, error) {
 			return msg
 		},
 	})
+}
+
+// narrowToGrant limits an app's stream to the collections its OAuth
+// grant may touch; callers without a grant get the public stream.
+func (c *call) narrowToGrant(f firehose.Filter) (firehose.Filter, error) {
+	if !usesDPoP(c.r) || c.s.opts.OAuth == nil {
+		return f, nil
+	}
+	if err := c.s.authenticate(c, false); err != nil {
+		return f, err
+	}
+	f = f.Narrow(firehose.Filter{Collections: c.grant.CollectionPatterns()})
+	if len(f.Collections) == 0 {
+		return f, rhizome.E("subscribe records", rhizome.Forbidden, "the grant allows none of the requested collections").Named("ScopeMissingError")
+	}
+	return f, nil
 }
 
 func recordsFilter(q url.Values) (firehose.Filter, *int64, error) {

@@ -109,3 +109,17 @@ func readReply(resp *http.Response, err error) (Reply, error) {
 
 // ClientID is the client_id the session was granted to.
 func (s *Session) ClientID() string { return s.app.ClientID }
+
+// Headers returns the Authorization and DPoP headers of a request, for
+// clients that send it themselves (a WebSocket dial, say). The proof
+// carries the latest nonce the server gave.
+func (s *Session) Headers(method, path string) (http.Header, error) {
+	s.app.mu.Lock()
+	nonce := s.app.nonce
+	s.app.mu.Unlock()
+	proof, err := dpop.NewProof(s.app.Key, dpop.ProofClaims{Method: method, URL: s.app.Base + path, Nonce: nonce, AccessToken: s.Access})
+	if err != nil {
+		return nil, err
+	}
+	return http.Header{"Authorization": {"DPoP " + s.Access}, "Dpop": {proof}}, nil
+}
