@@ -205,6 +205,7 @@ func secureHeaders(h http.Header) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	cork   *cork // set when a stream hijacks the connection
 }
 
 func (w *statusWriter) WriteHeader(code int) {

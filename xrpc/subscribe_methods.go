@@ -64,36 +64,62 @@ func (c *call) serveStream(cursor *int64, f streamFormat) (any, error) {
 	defer stop()
 	sub, err := c.s.opts.Firehose.Subscribe(ctx, cursor)
 	if err == nil {
-		err = stream(ctx, conn, sub, f)
+		var ck *cork
+		if sw, ok := c.w.(*statusWriter); ok {
+			ck = sw.cork
+		}
+		err = stream(ctx, conn, ck, sub, f)
 	}
 	c.s.endStream(ctx, conn, err, f)
 	return nil, nil
 }
 
 // stream writes messages until the subscriber leaves or the stream fails.
-func stream(ctx context.Context, conn *websocket.Conn, sub *firehose.Subscription, f streamFormat) error {
+// With a cork, each batch of frames the subscription hands over goes out
+// in one write.
+func stream(ctx context.Context, conn *websocket.Conn, ck *cork, sub *firehose.Subscription, f streamFormat) error {
 	for {
 		frames, err := sub.Next(ctx)
 		if err != nil {
 			return err
 		}
-		for _, msg := range frames {
-			ok := true
-			if f.convert != nil {
-				if msg, ok, err = f.convert(msg); err != nil {
-					return err
-				}
+		if ck == nil {
+			err = writeBatch(ctx, conn, frames, f)
+		} else {
+			ck.Hold()
+			err = writeBatch(context.Background(), conn, frames, f) // into the cork's buffer: nothing to time out
+			if rerr := ck.Release(); err == nil {
+				err = rerr
 			}
-			if ok {
-				if err := writeMessage(ctx, conn, f.typ, msg); err != nil {
-					return err
-				}
-			}
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
 
+func writeBatch(ctx context.Context, conn *websocket.Conn, frames [][]byte, f streamFormat) error {
+	for _, msg := range frames {
+		ok := true
+		var err error
+		if f.convert != nil {
+			if msg, ok, err = f.convert(msg); err != nil {
+				return err
+			}
+		}
+		if ok {
+			if err := writeMessage(ctx, conn, f.typ, msg); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func writeMessage(ctx context.Context, conn *websocket.Conn, typ websocket.MessageType, msg []byte) error {
+	if ctx.Done() == nil {
+		return conn.Write(ctx, typ, msg)
+	}
 	wctx, cancel := context.WithTimeout(ctx, frameWriteTimeout)
 	defer cancel()
 	return conn.Write(wctx, typ, msg)
