@@ -74,7 +74,9 @@ type Accounts interface {
 	// DeleteAccount removes the account and everything stored for it:
 	// repository, record index, sessions, app passwords, blob metadata,
 	// and appends events (the #account deletion) in the same transaction.
-	// Events already in the log stay.
+	// The account's earlier events leave the log too, as the reference PDS
+	// does: a deleted account's records are not replayable from the
+	// firehose. Sequence numbers are never reused.
 	DeleteAccount(ctx context.Context, did syntax.DID, events ...Event) error
 	// ListAccounts pages through accounts by DID (the cursor is a DID).
 	ListAccounts(ctx context.Context, p Page) ([]Account, error)

@@ -208,6 +208,7 @@ func (s *Store) DeleteAccount(ctx context.Context, did syntax.DID, events ...sto
 		for _, table := range []string{"block", "record", "blob_ref"} {
 			t.queue(`DELETE FROM `+table+` WHERE actor = $1`, actor)
 		}
+		t.queue(`DELETE FROM event WHERE did = $1`, string(did))
 		queueEvents(t, events, did)
 		return nil
 	})

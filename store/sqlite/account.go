@@ -184,6 +184,9 @@ func (s *Store) DeleteAccount(ctx context.Context, did syntax.DID, events ...sto
 			err = notFound("no account %s", did)
 		}
 		if err == nil {
+			err = w.forgetEvents(did)
+		}
+		if err == nil {
 			err = w.appendEvents(events, did)
 		}
 		return err

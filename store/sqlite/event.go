@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/syntax"
 )
 
 // AppendEvent implements store.Events.
@@ -48,6 +49,16 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 	err := s.read(ctx, `SELECT `+lastSeq, nil,
 		func(r *sql.Rows) error { return r.Scan(&seq) })
 	return seq, wrap("read last seq", err)
+}
+
+// forgetEvents deletes a DID's events, raising the floor first so that
+// their sequence numbers are never given out again.
+func (w *wconn) forgetEvents(did syntax.DID) error {
+	if err := w.exec(`UPDATE event_floor SET seq = ` + lastSeq); err != nil {
+		return err
+	}
+	_, err := w.execN(`DELETE FROM event WHERE did = ?`, string(did))
+	return err
 }
 
 // TrimEvents implements store.Events.

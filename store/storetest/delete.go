@@ -116,8 +116,19 @@ func (h harness) deleteAccount(t *testing.T) {
 		wantPopulated(t, s, b)
 		after, err := s.EventsAfter(t.Context(), 0, 100)
 		must(t, err)
-		if len(after) != len(evs) {
-			t.Fatalf("%d events after deletion, want the %d that were there", len(after), len(evs))
+		var want []store.Event
+		for _, e := range evs {
+			if e.DID != a.repo.did {
+				want = append(want, e)
+			}
+		}
+		if len(after) != len(want) || len(want) == 0 || len(want) == len(evs) {
+			t.Fatalf("%d events after deletion, want the other account's %d of %d", len(after), len(want), len(evs))
+		}
+		for i := range want {
+			if after[i].Seq != want[i].Seq || after[i].DID != b.repo.did {
+				t.Fatalf("event %d after deletion: %+v, want seq %d of %s", i, after[i], want[i].Seq, b.repo.did)
+			}
 		}
 		repos, err := s.ListRepos(t.Context(), store.Page{})
 		must(t, err)
