@@ -7,6 +7,7 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/oauth/dpop"
+	"github.com/rhizome-pds/rhizome/oauth/scope"
 	oauth "github.com/rhizome-pds/rhizome/oauth/server"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/store"
@@ -24,7 +25,7 @@ type oauthStores interface {
 // newOAuth wires the pod's authorization server: its state in the record
 // store when the store keeps it (else in memory, for one node), nonces
 // and tokens keyed by a secret kept beside the session secret.
-func newOAuth(cfg *serveConfig, st store.Store, p *pds.PDS) (*oauth.Server, error) {
+func newOAuth(cfg *serveConfig, st store.Store, p *pds.PDS, lexicons lexiconFetcher) (*oauth.Server, error) {
 	secret, err := loadOrCreateSecret(filepath.Join(cfg.data, "oauth.secret"))
 	if err != nil {
 		return nil, err
@@ -45,8 +46,25 @@ func newOAuth(cfg *serveConfig, st store.Store, p *pds.PDS) (*oauth.Server, erro
 	return oauth.New(oauth.Config{
 		Issuer: cfg.publicURL, Secret: secret, Accounts: podAccounts{p}, Store: grants,
 		Clients: oauth.NewMetadataResolver(oauth.ResolverConfig{}), DPoP: verifier, Nonces: nonces,
-		Credentials: podCredentials{st},
+		Credentials: podCredentials{st}, PermissionSets: scope.NewCache(permissionSets{lexicons}, scope.CacheConfig{}),
 	})
+}
+
+// lexiconFetcher fetches published lexicons (identity.Resolver does).
+type lexiconFetcher interface {
+	FetchLexicon(ctx context.Context, nsid syntax.NSID) ([]byte, error)
+}
+
+// permissionSets resolves include: scopes from the permission-set
+// lexicons their authorities publish.
+type permissionSets struct{ lexicons lexiconFetcher }
+
+func (p permissionSets) ResolvePermissionSet(ctx context.Context, nsid syntax.NSID) (*scope.PermissionSet, error) {
+	doc, err := p.lexicons.FetchLexicon(ctx, nsid)
+	if err != nil {
+		return nil, err
+	}
+	return scope.ParsePermissionSet(nsid, doc)
 }
 
 // podAccounts checks OAuth sign-ins against the pod's accounts.

@@ -102,7 +102,7 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
-	as, err := newOAuth(cfg, st, p)
+	as, err := newOAuth(cfg, st, p, ids.resolver)
 	if err != nil {
 		return nil, err
 	}
