@@ -5,8 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -23,6 +21,8 @@ type RestoreInput struct {
 	Pod    *Pod
 	DID    syntax.DID
 	Backup string // a folder Backup wrote
+	// Source, if set, is read instead of the folder Backup names.
+	Source Source
 	// Handle defaults to the DID's current handle. Email and Password are
 	// the new account's.
 	Handle, Email, Password, InviteCode string
@@ -75,25 +75,26 @@ func (t *Tool) Restore(ctx context.Context, in RestoreInput, signer keys.Signer)
 	return res, verifyRestored(ctx, in, key, m)
 }
 
-// loadBackup reads and checks the backup folder.
+// loadBackup reads and checks the backup.
 func loadBackup(ctx context.Context, in RestoreInput) (*Manifest, []byte, error) {
-	m, err := ReadManifest(in.Backup)
+	src := in.source()
+	m, err := src.Manifest(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	if m.DID != in.DID {
-		return nil, nil, rhizome.Errorf(opRestore, rhizome.Invalid, "the backup in %s is of %s, not %s", in.Backup, m.DID, in.DID)
+		return nil, nil, rhizome.Errorf(opRestore, rhizome.Invalid, "the backup in %s is of %s, not %s", src, m.DID, in.DID)
 	}
-	car, err := os.ReadFile(filepath.Join(in.Backup, BackupCAR))
+	car, err := src.CAR(ctx)
 	if err != nil {
-		return nil, nil, rhizome.E(opRestore, rhizome.NotFound, err)
+		return nil, nil, err
 	}
 	got, err := checkCAR(ctx, in.DID, car, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	if got.Data != m.Data || got.Commit != m.Commit {
-		return nil, nil, rhizome.Errorf(opRestore, rhizome.Corrupt, "%s is not the repository the manifest describes", BackupCAR)
+		return nil, nil, rhizome.Errorf(opRestore, rhizome.Corrupt, "the repository in %s is not the one its manifest describes", src)
 	}
 	return m, car, nil
 }
@@ -183,9 +184,9 @@ func uploadBlob(ctx context.Context, in RestoreInput, s *Session, b BlobEntry) e
 	if err != nil {
 		return rhizome.Errorf(opRestore, rhizome.Corrupt, "manifest: %w", err)
 	}
-	data, err := os.ReadFile(filepath.Join(in.Backup, BackupBlobs, b.CID))
+	data, err := in.source().Blob(ctx, c)
 	if err != nil {
-		return rhizome.E(opRestore, rhizome.NotFound, err)
+		return err
 	}
 	if !c.Matches(data) {
 		return rhizome.Errorf(opRestore, rhizome.Corrupt, "blob %s in the backup does not hash to its name", b.CID)

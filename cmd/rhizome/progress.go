@@ -28,6 +28,11 @@ type copyCounts struct {
 	VerifiedRepos int   `json:"verified_repos"`
 	VerifiedBlobs int64 `json:"verified_blobs"`
 	EventSeqShift int64 `json:"event_seq_shift"`
+	// Backups (rhizome backup) fill these too.
+	BlocksTotal   int64 `json:"blocks_total,omitempty"`
+	BlobsTotal    int64 `json:"blobs_total,omitempty"`
+	BytesRead     int64 `json:"bytes_read,omitempty"`
+	BytesWritten  int64 `json:"bytes_written,omitempty"`
 	ElapsedMillis int64 `json:"elapsed_ms"`
 	Done          bool  `json:"done,omitempty"`
 }
@@ -42,6 +47,8 @@ type progress struct {
 	start time.Time
 	last  time.Time
 	c     copyCounts
+	// line renders the bar; nil means bar (a store copy's).
+	line func(copyCounts) string
 }
 
 type progressMode int
@@ -101,7 +108,11 @@ func (p *progress) write() {
 		b, _ := json.Marshal(p.c)
 		p.w.Write(append(b, '\n'))
 	case progressBar:
-		fmt.Fprintf(p.w, "\r%s\033[K", bar(p.c))
+		line := p.line
+		if line == nil {
+			line = bar
+		}
+		fmt.Fprintf(p.w, "\r%s\033[K", line(p.c))
 	}
 }
 
