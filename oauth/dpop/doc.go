@@ -39,6 +39,12 @@
 // and the pod acting as a client): the signer's low-S r||s over SHA-256 of
 // the signing input is a valid ES256 or ES256K JWS signature.
 //
+// Other JWTs signed with such keys (OAuth client assertions) use the same
+// strict parsing: [ParseJWS] splits and decodes a compact JWS,
+// [JWS.Verify] checks it against a [Key] (alg, crit, signature) before
+// its claims are read, and [SignJWS] signs one. [Verifier.ReplayCache]
+// shares the proofs' cache for their jti.
+//
 // The JOSE handling is written here, small and strict, rather than taken
 // from a library: go-jose has no ES256K, and a proof needs only this.
 package dpop

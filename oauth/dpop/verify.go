@@ -251,3 +251,9 @@ func refuse(name, format string, args ...any) error {
 // NeedsNonce reports whether err asks the client to retry with a fresh
 // nonce.
 func NeedsNonce(err error) bool { return rhizome.NameOf(err) == CodeUseNonce }
+
+// ReplayCache returns the verifier's cache of used proofs, for other
+// one-time tokens of the same server (client assertions' jti) to share
+// it. Callers must keep their keys apart from the proofs' (a prefix of
+// their own, hashed).
+func (v *Verifier) ReplayCache() ReplayCache { return v.cfg.Replay }

@@ -29,6 +29,12 @@ type Client struct {
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
 	TokenEndpointAuthAlg    string   `json:"token_endpoint_auth_signing_alg,omitempty"`
 	JWKSURI                 string   `json:"jwks_uri,omitempty"`
+	JWKS                    *JWKS    `json:"jwks,omitempty"`
+
+	// Keys are the usable authentication keys of a confidential client,
+	// from JWKS or the document at JWKSURI (see [JWKS]); the resolver sets
+	// them.
+	Keys []ClientKey `json:"-"`
 
 	// Localhost is set for the profile's http://localhost development
 	// clients, whose metadata comes from the client_id itself.
@@ -128,7 +134,7 @@ func (c *Client) checkAuth() error {
 		}
 		return nil
 	case "private_key_jwt":
-		return nil // refused at PAR until confidential clients are supported
+		return c.checkConfidential()
 	}
 	return invalidClient("token_endpoint_auth_method %q: want none or private_key_jwt", clip(c.TokenEndpointAuthMethod))
 }

@@ -34,7 +34,8 @@
 // "<grant ID>.<secret>" that rotates on every use. Presenting a refresh
 // token that was already used revokes the grant, which ends its access
 // tokens too: [Server.Authenticate] reads the grant on every request.
-// Public clients' sessions end after 14 days, refreshing or not.
+// Public clients' sessions end after 14 days, confidential clients'
+// after 180, refreshing or not.
 //
 // Every token and resource request needs a DPoP proof (package
 // oauth/dpop) for the configured public origin, never one taken from
@@ -69,6 +70,27 @@
 // with optional redirect_uri and scope parameters, are derived from the
 // client_id without any fetch.
 //
-// Confidential clients (private_key_jwt) are not supported yet: their
-// PARs are refused with invalid_client.
+// # Confidential clients
+//
+// A client whose metadata says token_endpoint_auth_method
+// private_key_jwt declares token_endpoint_auth_signing_alg (ES256 or
+// ES256K) and publishes its keys in jwks or at an https jwks_uri, fetched
+// like the metadata (same guard, limits and timeout) and cached with it;
+// only EC keys with a kid and that algorithm count. Its PAR and every
+// token request carry a client assertion (RFC 7523,
+// client_assertion_type [AssertionType]): a JWS by the key its kid
+// names, iss and sub the client_id, aud the issuer, iat within
+// [AssertionMaxAge] (30 seconds of skew either way), exp in the future if
+// present, and a jti never seen before, remembered in the DPoP
+// verifier's replay cache. The assertion's key must not be the DPoP key.
+// Refusals are invalid_client (401). Checks run after the DPoP proof's,
+// so a use_dpop_nonce retry may resend the same assertion.
+//
+// The thumbprint of the PAR's assertion key is kept with the request
+// (Request.ClientJKT): the code exchange must be signed by the same key.
+// The grant keeps it too (Family.ClientJKT): every refresh must be, and a
+// refresh after the key has left the client's metadata revokes the
+// grant. Confidential grants last [ConfidentialSessionLife] (180 days,
+// the profile's limit on a refresh token) instead of 14 days. A public
+// client's grant stays public if the client later becomes confidential.
 package server

@@ -74,7 +74,8 @@ func newMetadataHost(t *testing.T) *metadataHost {
 
 func (m *metadataHost) set(h http.HandlerFunc) { m.mu.Lock(); m.handler = h; m.mu.Unlock() }
 
-// resolver resolves every host name to 127.0.0.1 and dials the metadata
+// resolver resolves every host name to 127.0.0.1 (unless cfg.Lookup
+// says otherwise) and dials the metadata
 // host through the guard with its loopback override, recording addresses.
 func (m *metadataHost) resolver(cfg ResolverConfig) *MetadataResolver {
 	pool := x509.NewCertPool()
@@ -83,8 +84,10 @@ func (m *metadataHost) resolver(cfg ResolverConfig) *MetadataResolver {
 	guard := identity.GuardedDialer(true, nil)
 	cfg.AllowLoopback = true
 	cfg.TLS = &tls.Config{RootCAs: pool}
-	cfg.Lookup = func(context.Context, string) ([]netip.Addr, error) {
-		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	if cfg.Lookup == nil {
+		cfg.Lookup = func(context.Context, string) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+		}
 	}
 	cfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, _, _ := net.SplitHostPort(addr)
@@ -105,7 +108,10 @@ type pod struct {
 	meta  *metadataHost
 }
 
-func newPod(t *testing.T) *pod {
+func newPod(t *testing.T) *pod { return newPodWith(t, ResolverConfig{}) }
+
+// newPodWith is newPod with the metadata resolver configured by rc.
+func newPodWith(t *testing.T, rc ResolverConfig) *pod {
 	p := &pod{t: t, store: NewMemoryStore(), meta: newMetadataHost(t)}
 	var h http.Handler
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
@@ -115,7 +121,7 @@ func newPod(t *testing.T) *pod {
 	v, err := dpop.NewVerifier(dpop.Config{Nonces: nonces, Replay: dpop.NewMemoryReplay(0, nil)})
 	must(t, err)
 	p.as, err = New(Config{Issuer: p.srv.URL, Secret: []byte(strings.Repeat("s", 32)), Accounts: fakeAccounts{},
-		Store: p.store, Clients: p.meta.resolver(ResolverConfig{}), DPoP: v, Nonces: nonces})
+		Store: p.store, Clients: p.meta.resolver(rc), DPoP: v, Nonces: nonces})
 	must(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/", p.as)
@@ -147,6 +153,9 @@ type app struct {
 	nonce    string
 	verifier string
 	browser  *http.Client
+	// authn, if set, adds client authentication (a confidential client's
+	// assertion) to the PAR and code exchange forms.
+	authn func(url.Values)
 }
 
 func newApp(t *testing.T, p *pod) *app {
@@ -222,9 +231,17 @@ func (a *app) roundTrip(c *http.Client, req *http.Request) reply {
 }
 
 func (a *app) parForm() url.Values {
-	return url.Values{"client_id": {testClientID}, "response_type": {"code"}, "redirect_uri": {testRedirect},
+	return a.authenticated(url.Values{"client_id": {testClientID}, "response_type": {"code"}, "redirect_uri": {testRedirect},
 		"scope": {"atproto repo:app.example.todo?action=create"}, "state": {"st4te"},
-		"code_challenge": {a.challenge()}, "code_challenge_method": {"S256"}}
+		"code_challenge": {a.challenge()}, "code_challenge_method": {"S256"}})
+}
+
+// authenticated adds the app's client authentication, if any, to f.
+func (a *app) authenticated(f url.Values) url.Values {
+	if a.authn != nil {
+		a.authn(f)
+	}
+	return f
 }
 
 func (a *app) par(form url.Values) reply { return a.do("POST", "/oauth/par", form, "") }
@@ -295,8 +312,8 @@ func (a *app) approve(requestURI, csrf string) url.Values {
 }
 
 func (a *app) codeForm(code string) url.Values {
-	return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {testClientID},
-		"redirect_uri": {testRedirect}, "code_verifier": {a.verifier}}
+	return a.authenticated(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {testClientID},
+		"redirect_uri": {testRedirect}, "code_verifier": {a.verifier}})
 }
 
 // signIn runs the whole browser flow and the code exchange.

@@ -59,12 +59,13 @@ func (s *Server) newRequest(r *http.Request, proof *dpop.Proof) (*Request, error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authenticateClient(client, f.Get("client_assertion_type")); err != nil {
+	clientJKT, err := s.authenticateClient(r.Context(), client, f, proof.JKT)
+	if err != nil {
 		return nil, err
 	}
 	req := &Request{ID: randomToken(), ClientID: client.ClientID, State: f.Get("state"),
 		Scope: f.Get("scope"), CodeChallenge: f.Get("code_challenge"), ResponseMode: f.Get("response_mode"),
-		JKT: proof.JKT, LoginHint: f.Get("login_hint"), ExpiresAt: s.cfg.Now().Add(RequestLifetime)}
+		JKT: proof.JKT, ClientJKT: clientJKT, LoginHint: f.Get("login_hint"), ExpiresAt: s.cfg.Now().Add(RequestLifetime)}
 	req.RedirectURI, err = redirectFor(client, f.Get("redirect_uri"))
 	if err != nil {
 		return nil, err
@@ -82,18 +83,6 @@ func (s *Server) client(ctx context.Context, id string) (*Client, error) {
 		return nil, rhizome.E("resolve oauth client", rhizome.KindOf(err), err).Named("invalid_client")
 	}
 	return c, nil
-}
-
-// authenticateClient accepts public clients. TODO(confidential clients):
-// verify a private_key_jwt client assertion against the client's jwks.
-func (s *Server) authenticateClient(c *Client, assertionType string) error {
-	if !c.Public() {
-		return oauthError(rhizome.Unauthorized, "invalid_client", "confidential clients (private_key_jwt) are not supported yet")
-	}
-	if assertionType != "" {
-		return oauthError(rhizome.Unauthorized, "invalid_client", "a public client sends no client assertion")
-	}
-	return nil
 }
 
 func redirectFor(c *Client, uri string) (string, error) {

@@ -133,15 +133,18 @@ func (r *MetadataResolver) ResolveClient(ctx context.Context, clientID string) (
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.fetch(ctx, u)
-	if err != nil {
+	var c Client
+	if err := r.get(ctx, "fetch client metadata", u, &c); err != nil {
 		return nil, err
 	}
 	if err := c.validate(clientID); err != nil {
 		return nil, err
 	}
-	r.remember(clientID, c)
-	return c, nil
+	if err := r.loadKeys(ctx, &c); err != nil {
+		return nil, err
+	}
+	r.remember(clientID, &c)
+	return &c, nil
 }
 
 // checkClientID accepts an https URL naming a host (not an IP address),
@@ -159,40 +162,40 @@ func checkClientID(id string) (*url.URL, error) {
 	return u, nil
 }
 
-func (r *MetadataResolver) fetch(ctx context.Context, u *url.URL) (*Client, error) {
-	const op = "fetch client metadata"
+// get fetches the JSON document at u into v: guarded, without
+// redirects, at most MaxBytes, within Timeout.
+func (r *MetadataResolver) get(ctx context.Context, op string, u *url.URL, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, rhizome.E(op, rhizome.Invalid, err)
+		return rhizome.E(op, rhizome.Invalid, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := r.client.Do(req)
 	if err != nil {
 		if rhizome.Is(err, rhizome.Forbidden) {
-			return nil, invalidClient("%v", err)
+			return invalidClient("%v", err)
 		}
-		return nil, rhizome.E(op, rhizome.Unavailable, err).Named("invalid_client_metadata")
+		return rhizome.E(op, rhizome.Unavailable, err).Named("invalid_client_metadata")
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, invalidClient("%s answered %s", u.Host, resp.Status)
+		return invalidClient("%s answered %s", u.Host, resp.Status)
 	}
-	return r.decode(resp.Body)
+	return r.decode(op, resp.Body, v)
 }
 
-func (r *MetadataResolver) decode(body io.Reader) (*Client, error) {
+func (r *MetadataResolver) decode(op string, body io.Reader, v any) error {
 	b, err := io.ReadAll(io.LimitReader(body, r.cfg.MaxBytes+1))
 	switch {
 	case err != nil:
-		return nil, rhizome.E("read client metadata", rhizome.Unavailable, err).Named("invalid_client_metadata")
+		return rhizome.E(op, rhizome.Unavailable, err).Named("invalid_client_metadata")
 	case int64(len(b)) > r.cfg.MaxBytes:
-		return nil, rhizome.Errorf("read client metadata", rhizome.TooLarge, "document over %d bytes", r.cfg.MaxBytes).Named("invalid_client_metadata")
+		return rhizome.Errorf(op, rhizome.TooLarge, "document over %d bytes", r.cfg.MaxBytes).Named("invalid_client_metadata")
 	}
-	var c Client
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, invalidClient("document is not JSON: %v", err)
+	if err := json.Unmarshal(b, v); err != nil {
+		return invalidClient("document is not JSON: %v", err)
 	}
-	return &c, nil
+	return nil
 }
 
 func (r *MetadataResolver) cached(id string) *Client {

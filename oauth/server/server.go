@@ -24,9 +24,13 @@ const (
 	DefaultAccessLife = 15 * time.Minute // an access token; at most MaxAccessLife
 	MaxAccessLife     = 30 * time.Minute
 	PublicSessionLife = 14 * 24 * time.Hour // a public client's whole session
-	requestURIPrefix  = "urn:ietf:params:oauth:request_uri:"
-	minSecretLen      = 32
-	maxFormBytes      = 32 << 10
+	// ConfidentialSessionLife is a confidential client's whole session:
+	// the profile's limit on one refresh token (180 days), which the
+	// session does not outlive, refreshing or not.
+	ConfidentialSessionLife = 180 * 24 * time.Hour
+	requestURIPrefix        = "urn:ietf:params:oauth:request_uri:"
+	minSecretLen            = 32
+	maxFormBytes            = 32 << 10
 )
 
 // Config configures a Server.
@@ -114,22 +118,23 @@ func (s *Server) Nonce() string { return s.cfg.Nonces.Next() }
 func (s *Server) serveASMetadata(w http.ResponseWriter, _ *http.Request) {
 	iss := s.cfg.Issuer
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                         iss,
-		"authorization_endpoint":                         iss + "/oauth/authorize",
-		"token_endpoint":                                 iss + "/oauth/token",
-		"pushed_authorization_request_endpoint":          iss + "/oauth/par",
-		"revocation_endpoint":                            iss + "/oauth/revoke",
-		"require_pushed_authorization_requests":          true,
-		"response_types_supported":                       []string{"code"},
-		"response_modes_supported":                       []string{"query", "fragment"},
-		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
-		"code_challenge_methods_supported":               []string{"S256"},
-		"token_endpoint_auth_methods_supported":          []string{"none"},
-		"dpop_signing_alg_values_supported":              dpop.Algorithms(),
-		"scopes_supported":                               []string{"atproto", "transition:generic", "transition:chat.bsky", "transition:email"},
-		"authorization_response_iss_parameter_supported": true,
-		"client_id_metadata_document_supported":          true,
-		"protected_resources":                            []string{s.cfg.Resource},
+		"issuer":                                           iss,
+		"authorization_endpoint":                           iss + "/oauth/authorize",
+		"token_endpoint":                                   iss + "/oauth/token",
+		"pushed_authorization_request_endpoint":            iss + "/oauth/par",
+		"revocation_endpoint":                              iss + "/oauth/revoke",
+		"require_pushed_authorization_requests":            true,
+		"response_types_supported":                         []string{"code"},
+		"response_modes_supported":                         []string{"query", "fragment"},
+		"grant_types_supported":                            []string{"authorization_code", "refresh_token"},
+		"code_challenge_methods_supported":                 []string{"S256"},
+		"token_endpoint_auth_methods_supported":            []string{"none", "private_key_jwt"},
+		"token_endpoint_auth_signing_alg_values_supported": dpop.Algorithms(),
+		"dpop_signing_alg_values_supported":                dpop.Algorithms(),
+		"scopes_supported":                                 []string{"atproto", "transition:generic", "transition:chat.bsky", "transition:email"},
+		"authorization_response_iss_parameter_supported":   true,
+		"client_id_metadata_document_supported":            true,
+		"protected_resources":                              []string{s.cfg.Resource},
 	})
 }
 

@@ -32,8 +32,12 @@ type Request struct {
 	CodeChallenge string // S256
 	ResponseMode  string // "query" or "fragment"
 	JKT           string // the DPoP key the PAR was made with
-	LoginHint     string
-	ExpiresAt     time.Time
+	// ClientJKT is the thumbprint of the key a confidential client signed
+	// the PAR's client assertion with, "" for a public client: the code
+	// exchange must be signed by the same key.
+	ClientJKT string
+	LoginHint string
+	ExpiresAt time.Time
 
 	// Set by the sign-in step.
 	DID    syntax.DID
@@ -49,11 +53,16 @@ type Request struct {
 // use; only the hash of the current one is kept. Revoking the family
 // ends the grant: its access and refresh tokens stop working at once.
 type Family struct {
-	ID          string
-	DID         syntax.DID
-	ClientID    string
-	Scope       string // the granted scope string, includes not expanded
-	JKT         string // the DPoP key every token of the family is bound to
+	ID       string
+	DID      syntax.DID
+	ClientID string
+	Scope    string // the granted scope string, includes not expanded
+	JKT      string // the DPoP key every token of the family is bound to
+	// ClientJKT is the thumbprint of the client authentication key a
+	// confidential client started the grant with, "" for a public client.
+	// Every refresh must be authenticated by that key, and the grant ends
+	// when the key leaves the client's metadata.
+	ClientJKT   string
 	RefreshHash string
 	CreatedAt   time.Time
 	RefreshedAt time.Time

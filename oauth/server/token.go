@@ -41,12 +41,21 @@ func invalidGrant(format string, args ...any) error {
 }
 
 // exchangeCode redeems a code: once, with the PAR's DPoP key, redirect URI
-// and PKCE verifier, starting a new grant.
+// and PKCE verifier, and a confidential client's PAR key, starting a new
+// grant.
 func (s *Server) exchangeCode(r *http.Request) (map[string]any, error) {
 	f := r.PostForm
 	// Verify the proof first (no key binding yet): a use_dpop_nonce retry
-	// must not burn the code.
+	// must burn neither the code nor the client assertion.
 	proof, err := s.proofAt(r, "/oauth/token", "", "")
+	if err != nil {
+		return nil, err
+	}
+	client, err := s.client(r.Context(), f.Get("client_id"))
+	if err != nil {
+		return nil, err
+	}
+	clientJKT, err := s.authenticateClient(r.Context(), client, f, proof.JKT)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +73,10 @@ func (s *Server) exchangeCode(r *http.Request) (map[string]any, error) {
 		return nil, invalidGrant("code_verifier does not match the code_challenge")
 	case !equal(proof.JKT, req.JKT):
 		return nil, oauthError(rhizome.Unauthorized, dpop.CodeInvalidProof, "the DPoP key differs from the pushed request's")
+	case !equal(clientJKT, req.ClientJKT):
+		return nil, refuseClient("the client authenticates with another key than at the pushed request")
 	}
-	return s.startGrant(r.Context(), req)
+	return s.startGrant(r.Context(), client, req)
 }
 
 // pkceMatches checks an S256 verifier (RFC 7636: 43 to 128 characters).
@@ -77,18 +88,19 @@ func pkceMatches(verifier, challenge string) bool {
 	return equal(base64.RawURLEncoding.EncodeToString(sum[:]), challenge)
 }
 
-func (s *Server) startGrant(ctx context.Context, req *Request) (map[string]any, error) {
-	client, err := s.client(ctx, req.ClientID)
-	if err != nil {
-		return nil, err
-	}
+// startGrant starts a grant, bound to the client key of a confidential
+// client, which also gets the longer session.
+func (s *Server) startGrant(ctx context.Context, client *Client, req *Request) (map[string]any, error) {
 	set, err := s.checkScope(ctx, client, req.Scope)
 	if err != nil {
 		return nil, err
 	}
-	now := s.cfg.Now()
+	now, life := s.cfg.Now(), PublicSessionLife
+	if req.ClientJKT != "" {
+		life = ConfidentialSessionLife
+	}
 	fam := &Family{ID: randomToken()[:32], DID: req.DID, ClientID: req.ClientID, Scope: req.Scope,
-		JKT: req.JKT, CreatedAt: now, RefreshedAt: now, ExpiresAt: now.Add(PublicSessionLife)}
+		JKT: req.JKT, ClientJKT: req.ClientJKT, CreatedAt: now, RefreshedAt: now, ExpiresAt: now.Add(life)}
 	refresh := fam.ID + "." + randomToken()
 	fam.RefreshHash = hashToken(refresh)
 	if err := s.cfg.Store.PutFamily(ctx, fam); err != nil {
@@ -114,11 +126,19 @@ func (s *Server) refresh(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.proofAt(r, "/oauth/token", fam.JKT, ""); err != nil {
+	proof, err := s.proofAt(r, "/oauth/token", fam.JKT, "")
+	if err != nil {
 		return nil, err
 	}
 	if r.PostForm.Get("client_id") != fam.ClientID {
 		return nil, invalidGrant("the refresh token was issued to another client")
+	}
+	client, err := s.client(ctx, fam.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authenticateRefresh(r, client, fam, proof.JKT); err != nil {
+		return nil, err
 	}
 	next := fam.ID + "." + randomToken()
 	if !equal(hashToken(tok), fam.RefreshHash) {
@@ -130,15 +150,35 @@ func (s *Server) refresh(r *http.Request) (map[string]any, error) {
 		}
 		return nil, err
 	}
-	return s.reissue(ctx, fam, next)
+	return s.reissue(ctx, client, fam, next)
+}
+
+// authenticateRefresh checks the client authentication of a refresh: a
+// grant a confidential client started ends once its key leaves the
+// client's metadata, and is refreshed only with assertions by that key.
+// A public client's grant stays public, even if the client has become
+// confidential since (it must then authenticate, but the grant keeps its
+// shorter life).
+func (s *Server) authenticateRefresh(r *http.Request, client *Client, fam *Family, dpopJKT string) error {
+	ctx := r.Context()
+	if fam.ClientJKT != "" && !client.KeyByThumbprint(fam.ClientJKT) {
+		if err := s.cfg.Store.Revoke(ctx, fam.ID, s.cfg.Now()); err != nil {
+			return err
+		}
+		return invalidGrant("the client no longer publishes the key the grant was made with; the grant is revoked")
+	}
+	jkt, err := s.authenticateClient(ctx, client, r.PostForm, dpopJKT)
+	switch {
+	case err != nil:
+		return err
+	case fam.ClientJKT != "" && !equal(jkt, fam.ClientJKT):
+		return refuseClient("the client assertion is signed by another key than the grant's")
+	}
+	return nil
 }
 
 // reissue re-expands the grant's scope (permission sets may have changed).
-func (s *Server) reissue(ctx context.Context, fam *Family, refresh string) (map[string]any, error) {
-	client, err := s.client(ctx, fam.ClientID)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) reissue(ctx context.Context, client *Client, fam *Family, refresh string) (map[string]any, error) {
 	set, err := s.checkScope(ctx, client, fam.Scope)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
-// The OAuth authorization server's state (migration 4): requests and
+// The OAuth authorization server's state (migrations 4 and 6): requests and
 // their codes, grants, and used DPoP proofs, shared by every node. Each
 // compare-and-swap is one conditional statement, so the row lock the
 // server takes for it decides races between nodes.
@@ -37,7 +37,7 @@ type oauthStore struct{ s *Store }
 var _ server.Store = oauthStore{}
 
 const requestCols = `id, client_id, redirect_uri, state, scope, code_challenge, response_mode, jkt,
-	login_hint, expires_at, did, handle, device, code_hash`
+	login_hint, expires_at, did, handle, device, code_hash, client_jkt`
 
 // PutRequest implements server.Store; it also deletes a few expired
 // requests, in the same round trip.
@@ -49,14 +49,14 @@ func (o oauthStore) PutRequest(ctx context.Context, r *server.Request) error {
 	err := o.s.write(ctx, func(tx *txn) error {
 		tx.queue(`DELETE FROM oauth_request WHERE id IN (SELECT id FROM oauth_request
 			WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, store.Now(), pruneBatch)
-		tx.queue(`INSERT INTO oauth_request (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		tx.queue(`INSERT INTO oauth_request (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, redirect_uri = excluded.redirect_uri,
 			state = excluded.state, scope = excluded.scope, code_challenge = excluded.code_challenge,
 			response_mode = excluded.response_mode, jkt = excluded.jkt, login_hint = excluded.login_hint,
 			expires_at = excluded.expires_at, did = excluded.did, handle = excluded.handle,
-			device = excluded.device, code_hash = excluded.code_hash`,
+			device = excluded.device, code_hash = excluded.code_hash, client_jkt = excluded.client_jkt`,
 			r.ID, r.ClientID, r.RedirectURI, r.State, r.Scope, r.CodeChallenge, r.ResponseMode, r.JKT,
-			r.LoginHint, ms(r.ExpiresAt), string(r.DID), string(r.Handle), r.Device, r.CodeHash)
+			r.LoginHint, ms(r.ExpiresAt), string(r.DID), string(r.Handle), r.Device, r.CodeHash, r.ClientJKT)
 		return nil
 	})
 	return wrap(op, err)
@@ -65,7 +65,7 @@ func (o oauthStore) PutRequest(ctx context.Context, r *server.Request) error {
 // requestDest returns r's fields in requestCols order, to scan into.
 func requestDest(r *server.Request) []any {
 	return []any{&r.ID, &r.ClientID, &r.RedirectURI, &r.State, &r.Scope, &r.CodeChallenge, &r.ResponseMode,
-		&r.JKT, &r.LoginHint, &r.ExpiresAt, &r.DID, &r.Handle, &r.Device, &r.CodeHash}
+		&r.JKT, &r.LoginHint, &r.ExpiresAt, &r.DID, &r.Handle, &r.Device, &r.CodeHash, &r.ClientJKT}
 }
 
 // Request implements server.Store.
@@ -109,7 +109,7 @@ func (o oauthStore) TakeCode(ctx context.Context, codeHash string) (*server.Requ
 	return &r, nil
 }
 
-const familyCols = `id, did, client_id, scope, jkt, refresh_hash, created_at, refreshed_at, expires_at, revoked_at`
+const familyCols = `id, did, client_id, scope, jkt, refresh_hash, created_at, refreshed_at, expires_at, revoked_at, client_jkt`
 
 // PutFamily implements server.Store.
 func (o oauthStore) PutFamily(ctx context.Context, f *server.Family) error {
@@ -122,9 +122,9 @@ func (o oauthStore) PutFamily(ctx context.Context, f *server.Family) error {
 		t := ms(f.RevokedAt)
 		revoked = &t
 	}
-	_, err := o.s.exec(ctx, `INSERT INTO oauth_family (`+familyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := o.s.exec(ctx, `INSERT INTO oauth_family (`+familyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		f.ID, string(f.DID), f.ClientID, f.Scope, f.JKT, f.RefreshHash,
-		ms(f.CreatedAt), ms(f.RefreshedAt), ms(f.ExpiresAt), revoked)
+		ms(f.CreatedAt), ms(f.RefreshedAt), ms(f.ExpiresAt), revoked, f.ClientJKT)
 	if kindOf(err) == rhizome.Exists {
 		err = exists("oauth grant %q exists", f.ID)
 	}
@@ -136,7 +136,7 @@ func scanFamily(row pgx.Row) (*server.Family, error) {
 	var f server.Family
 	var revoked *time.Time
 	if err := row.Scan(&f.ID, &f.DID, &f.ClientID, &f.Scope, &f.JKT, &f.RefreshHash,
-		&f.CreatedAt, &f.RefreshedAt, &f.ExpiresAt, &revoked); err != nil {
+		&f.CreatedAt, &f.RefreshedAt, &f.ExpiresAt, &revoked, &f.ClientJKT); err != nil {
 		return nil, err
 	}
 	f.CreatedAt, f.RefreshedAt, f.ExpiresAt = f.CreatedAt.UTC(), f.RefreshedAt.UTC(), f.ExpiresAt.UTC()

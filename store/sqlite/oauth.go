@@ -12,7 +12,7 @@ import (
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
-// The OAuth authorization server's state (migration 2): requests and
+// The OAuth authorization server's state (migrations 2 and 4): requests and
 // their codes, grants, and used DPoP proofs.
 
 // pruneBatch bounds how many expired rows one write deletes: each write
@@ -33,7 +33,7 @@ type oauthStore struct{ s *Store }
 var _ server.Store = oauthStore{}
 
 const requestCols = `id, client_id, redirect_uri, state, scope, code_challenge, response_mode, jkt,
-	login_hint, expires_at, did, handle, device, code_hash`
+	login_hint, expires_at, did, handle, device, code_hash, client_jkt`
 
 // PutRequest implements server.Store; it also deletes a few expired
 // requests.
@@ -48,14 +48,14 @@ func (o oauthStore) PutRequest(ctx context.Context, r *server.Request) error {
 		if err != nil {
 			return err
 		}
-		return w.exec(`INSERT INTO oauth_request(`+requestCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		return w.exec(`INSERT INTO oauth_request(`+requestCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(id) DO UPDATE SET client_id = excluded.client_id, redirect_uri = excluded.redirect_uri,
 			state = excluded.state, scope = excluded.scope, code_challenge = excluded.code_challenge,
 			response_mode = excluded.response_mode, jkt = excluded.jkt, login_hint = excluded.login_hint,
 			expires_at = excluded.expires_at, did = excluded.did, handle = excluded.handle,
-			device = excluded.device, code_hash = excluded.code_hash`,
+			device = excluded.device, code_hash = excluded.code_hash, client_jkt = excluded.client_jkt`,
 			r.ID, r.ClientID, r.RedirectURI, r.State, r.Scope, r.CodeChallenge, r.ResponseMode, r.JKT,
-			r.LoginHint, millis(r.ExpiresAt), string(r.DID), string(r.Handle), r.Device, r.CodeHash)
+			r.LoginHint, millis(r.ExpiresAt), string(r.DID), string(r.Handle), r.Device, r.CodeHash, r.ClientJKT)
 	})
 	return wrap(op, err)
 }
@@ -65,7 +65,7 @@ func scanRequest(row rowScanner) (*server.Request, error) {
 	var r server.Request
 	var exp int64
 	err := row.Scan(&r.ID, &r.ClientID, &r.RedirectURI, &r.State, &r.Scope, &r.CodeChallenge, &r.ResponseMode,
-		&r.JKT, &r.LoginHint, &exp, &r.DID, &r.Handle, &r.Device, &r.CodeHash)
+		&r.JKT, &r.LoginHint, &exp, &r.DID, &r.Handle, &r.Device, &r.CodeHash, &r.ClientJKT)
 	r.ExpiresAt = fromMillis(exp)
 	return &r, err
 }
@@ -116,7 +116,7 @@ func (o oauthStore) TakeCode(ctx context.Context, codeHash string) (*server.Requ
 	return r, wrap(op, err)
 }
 
-const familyCols = `id, did, client_id, scope, jkt, refresh_hash, created_at, refreshed_at, expires_at, revoked_at`
+const familyCols = `id, did, client_id, scope, jkt, refresh_hash, created_at, refreshed_at, expires_at, revoked_at, client_jkt`
 
 // PutFamily implements server.Store.
 func (o oauthStore) PutFamily(ctx context.Context, f *server.Family) error {
@@ -129,9 +129,9 @@ func (o oauthStore) PutFamily(ctx context.Context, f *server.Family) error {
 		revoked = sql.NullInt64{Int64: millis(f.RevokedAt), Valid: true}
 	}
 	err := o.s.write(ctx, func(w *wconn) error {
-		return w.exec(`INSERT INTO oauth_family(`+familyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		return w.exec(`INSERT INTO oauth_family(`+familyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.ID, string(f.DID), f.ClientID, f.Scope, f.JKT, f.RefreshHash,
-			millis(f.CreatedAt), millis(f.RefreshedAt), millis(f.ExpiresAt), revoked)
+			millis(f.CreatedAt), millis(f.RefreshedAt), millis(f.ExpiresAt), revoked, f.ClientJKT)
 	})
 	if kindOf(err) == rhizome.Exists {
 		err = exists("oauth grant %q exists", f.ID)
@@ -144,7 +144,7 @@ func scanFamily(row rowScanner) (*server.Family, error) {
 	var f server.Family
 	var created, refreshed, exp int64
 	var revoked sql.NullInt64
-	err := row.Scan(&f.ID, &f.DID, &f.ClientID, &f.Scope, &f.JKT, &f.RefreshHash, &created, &refreshed, &exp, &revoked)
+	err := row.Scan(&f.ID, &f.DID, &f.ClientID, &f.Scope, &f.JKT, &f.RefreshHash, &created, &refreshed, &exp, &revoked, &f.ClientJKT)
 	f.CreatedAt, f.RefreshedAt, f.ExpiresAt = fromMillis(created), fromMillis(refreshed), fromMillis(exp)
 	if revoked.Valid {
 		f.RevokedAt = fromMillis(revoked.Int64)

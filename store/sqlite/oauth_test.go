@@ -35,7 +35,7 @@ func TestOAuth_Prune(t *testing.T) {
 		table, fill string
 		add         func(*Store) error
 	}{
-		{"oauth_request", `INSERT INTO oauth_request VALUES ('old-' || ?, '', '', '', '', '', '', '', '', ?, '', '', '', '')`,
+		{"oauth_request", `INSERT INTO oauth_request VALUES ('old-' || ?, '', '', '', '', '', '', '', '', ?, '', '', '', '', '')`,
 			func(s *Store) error {
 				return s.OAuth().PutRequest(t.Context(), &server.Request{ID: "new", ExpiresAt: store.Now().Add(time.Minute)})
 			}},

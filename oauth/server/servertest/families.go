@@ -41,6 +41,21 @@ func families(t *testing.T, open Opener) {
 		must(t, s.PutFamily(t.Context(), f))
 		wantFamily(t, family(t, s, f.ID), f)
 	})
+	t.Run("confidential client's key", func(t *testing.T) {
+		s, f := open(t), newFamily("fam-1", "did:plc:alice", now())
+		f.ClientJKT, f.ExpiresAt = "kB3Zq7vYp2l0mQ8cRr5sWn1xT4uE6oJ9aHfGdLiK0Ns", f.CreatedAt.Add(180*24*time.Hour)
+		must(t, s.PutFamily(t.Context(), f))
+		wantFamily(t, family(t, s, f.ID), f)
+		must(t, s.Rotate(t.Context(), f.ID, "refresh-0", "refresh-1", now()))
+		if got := family(t, s, f.ID); got.ClientJKT != f.ClientJKT {
+			t.Fatalf("rotation changed the client key to %q", got.ClientJKT)
+		}
+		listed, err := s.Families(t.Context(), f.DID)
+		must(t, err)
+		if len(listed) != 1 || listed[0].ClientJKT != f.ClientJKT {
+			t.Fatalf("listed %+v, want the client key %q", listed, f.ClientJKT)
+		}
+	})
 	t.Run("missing is NotFound", func(t *testing.T) {
 		_, err := open(t).Family(t.Context(), "nope")
 		wantKind(t, err, rhizome.NotFound, "reading a missing grant")

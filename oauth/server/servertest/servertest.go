@@ -41,6 +41,13 @@ func newRequest(n int) *server.Request {
 	}
 }
 
+// confidential returns r as a confidential client's PAR leaves it.
+func confidential(r *server.Request) *server.Request {
+	c := *r
+	c.ClientJKT = "kB3Zq7vYp2l0mQ8cRr5sWn1xT4uE6oJ9aHfGdLiK0Ns"
+	return &c
+}
+
 // signedIn returns r as the sign-in and approval steps leave it.
 func signedIn(r *server.Request, codeHash string) *server.Request {
 	c := *r
@@ -163,6 +170,18 @@ func takeCode(t *testing.T, open Opener) {
 		if got, err := s.TakeCode(t.Context(), "code-hash-2"); err != nil || got.ID != "req-2" {
 			t.Fatalf("taking another code: %+v, %v", got, err)
 		}
+	})
+	t.Run("confidential client's key", func(t *testing.T) {
+		s, r := open(t), confidential(newRequest(1))
+		must(t, s.PutRequest(t.Context(), r))
+		got, err := s.Request(t.Context(), r.ID)
+		must(t, err)
+		wantRequest(t, got, r)
+		approved := signedIn(r, "code-hash-1")
+		must(t, s.PutRequest(t.Context(), approved))
+		got, err = s.TakeCode(t.Context(), "code-hash-1")
+		must(t, err)
+		wantRequest(t, got, approved)
 	})
 	t.Run("unknown is NotFound", func(t *testing.T) {
 		s := open(t)
