@@ -317,5 +317,6 @@ async function revokeOnAccountPage(acct) {
     .filter({ has: revoke })
     .last()
   assert.ok((await grant.count()) > 0, 'the account page lists the app (localhost) with a revoke button')
-  await Promise.all([page.waitForLoadState(), grant.getByRole('button', { name: /revoke/i }).first().click()])
+  await grant.getByRole('button', { name: /revoke/i }).first().click()
+  await grant.waitFor({ state: 'detached' }) // the page no longer lists the app
 }
