@@ -14,10 +14,11 @@ build:
 
 test: unit interop fuzz-smoke ## the whole suite: unit, interop with the official client, property and a short run of every fuzz target
 
-interop: ## the official TypeScript client against a live pod (installs npm packages when missing)
+interop: interop-deps ## the official TypeScript client against a live pod (installs npm packages and chromium when missing)
 	@test/interop/run
 
-interop-deps: ## the npm packages of test/interop (the Go suites test/identity and test/multinode drive them too)
+interop-deps: ## the npm packages of test/interop (the Go suites test/identity and test/multinode drive them too) and Debian's chromium for its OAuth browser test
+	@.ci/chromium
 	@if [ ! -f test/interop/node_modules/.package-lock.json ] || [ test/interop/package-lock.json -nt test/interop/node_modules/.package-lock.json ]; then \
 		echo "installing test/interop npm packages (npm ci)"; \
 		cd test/interop && npm ci --no-audit --no-fund --loglevel=error; fi

@@ -6,7 +6,6 @@
 // our accounts is inverted with @atproto/repo's MST (Sync 1.1: undoing the
 // ops on the event's blocks alone gives prevData), revs chain from since,
 // seq has no gap, and the ops seen are exactly the writes made.
-import { createServer } from 'node:http'
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 // @atproto/identity is @atproto/sync's own dependency (its Firehose takes an
@@ -15,7 +14,7 @@ import assert from 'node:assert/strict'
 import { IdResolver } from '@atproto/identity'
 import { MST, MemoryBlockstore, def, readCarWithRoot, verifyCommitSig } from '@atproto/repo'
 import { Firehose } from '@atproto/sync'
-import { POD_URL, newAccount, post, signingDidKey, succeeds } from './lib.mjs'
+import { POD_URL, newAccount, post, signingDidKey, startPlcShim, succeeds } from './lib.mjs'
 
 const POST = 'app.bsky.feed.post'
 const NOTE = 'com.example.interop.note' // no lexicon here: any rkey
@@ -24,29 +23,6 @@ const UPDATE = 'com.atproto.repo.applyWrites#update'
 const DELETE = 'com.atproto.repo.applyWrites#delete'
 const TYPE = 'com.atproto.sync.subscribeRepos#'
 const SEED = Number(process.env.FIREHOSE_SEED ?? Date.now() % 1e9)
-
-/**
- * startPlcShim serves the PLC directory API where @atproto/identity asks for
- * it (GET /<did> at the directory's root) by forwarding to the pod's
- * embedded directory at /plc/<did>. It listens on loopback and forwards
- * nothing but did:plc lookups.
- */
-async function startPlcShim() {
-  const shim = createServer(async (req, res) => {
-    const did = decodeURIComponent(req.url.slice(1))
-    if (req.method !== 'GET' || !/^did:plc:[a-z2-7]{24}$/.test(did)) return void res.writeHead(404).end()
-    try {
-      const r = await fetch(`${POD_URL}/plc/${did}`)
-      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' })
-      res.end(Buffer.from(await r.arrayBuffer()))
-    } catch (e) {
-      res.writeHead(502).end(String(e))
-    }
-  })
-  await new Promise((resolve) => shim.listen(0, '127.0.0.1', resolve))
-  shim.url = `http://127.0.0.1:${shim.address().port}`
-  return shim
-}
 
 /** newIdResolver resolves did:plc through the shim and refuses handle lookups (they would leave loopback). */
 function newIdResolver(shim) {

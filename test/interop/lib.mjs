@@ -2,6 +2,7 @@
 // XRPC error assertions and the signing key from a DID document.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
 import { AtpAgent, XRPCError } from '@atproto/api'
 
 /** POD_URL is the running pod's base URL, set by test/interop/run. */
@@ -136,4 +137,28 @@ export async function getBytes(path, params = {}) {
 /** post returns a minimal valid app.bsky.feed.post record. */
 export function post(text, extra = {}) {
   return { $type: 'app.bsky.feed.post', text, createdAt: new Date().toISOString(), ...extra }
+}
+
+/**
+ * startPlcShim serves the PLC directory API where the official resolvers
+ * (@atproto/identity, @atproto-labs/did-resolver) ask for it, GET /<did> at
+ * the directory's root, by forwarding to the pod's embedded directory at
+ * /plc/<did>. It listens on loopback and forwards nothing but did:plc
+ * lookups. Close it with shim.close().
+ */
+export async function startPlcShim() {
+  const shim = createServer(async (req, res) => {
+    const did = decodeURIComponent(req.url.slice(1))
+    if (req.method !== 'GET' || !/^did:plc:[a-z2-7]{24}$/.test(did)) return void res.writeHead(404).end()
+    try {
+      const r = await fetch(`${POD_URL}/plc/${did}`)
+      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' })
+      res.end(Buffer.from(await r.arrayBuffer()))
+    } catch (e) {
+      res.writeHead(502).end(String(e))
+    }
+  })
+  await new Promise((resolve) => shim.listen(0, '127.0.0.1', resolve))
+  shim.url = `http://127.0.0.1:${shim.address().port}`
+  return shim
 }

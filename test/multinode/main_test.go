@@ -130,7 +130,7 @@ func startClusterOn(t testing.TB, db, public string, n int, rateLimits string) *
 }
 
 // secrets are the files of a data folder every node of a pod shares.
-var secrets = []string{"keyring.key", "session.secret", "plc-rotation.key"}
+var secrets = []string{"keyring.key", "session.secret", "plc-rotation.key", "oauth.secret"}
 
 func copySecrets(t testing.TB, from, to string) {
 	t.Helper()
