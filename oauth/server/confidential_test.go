@@ -316,3 +316,39 @@ func TestMetadataResolver_JWKSLimits(t *testing.T) {
 		t.Fatalf("oversized key set: %v", err)
 	}
 }
+
+// TestServer_ConfidentialRevoke: a confidential client's grant is revoked
+// only by the client authenticating with the key it is bound to.
+func TestServer_ConfidentialRevoke(t *testing.T) {
+	k1, k2 := newClientKey(t, "key-1"), newClientKey(t, "key-2")
+	p := newConfidentialPod(t, k1, k2)
+	a := newApp(t, p)
+	a.authn = k1.authn(t, p)
+	tok := a.signIn()
+	rt := tok.str("refresh_token")
+	form := func() url.Values { return url.Values{"token": {rt}, "client_id": {testClientID}} }
+	for _, c := range []struct {
+		name string
+		edit func(url.Values)
+	}{
+		{"without an assertion", func(url.Values) {}},
+		{"with another of the client's keys", func(f url.Values) { setAssertion(f, k2.assertion(t, p, nil)) }},
+	} {
+		f := form()
+		c.edit(f)
+		if r := a.do("POST", "/oauth/revoke", f, ""); r.status != http.StatusUnauthorized || r.str("error") != "invalid_client" {
+			t.Errorf("revoke %s: %d %s, want 401 invalid_client", c.name, r.status, r.raw)
+		}
+		if !p.grantOf(rt).Active(time.Now()) {
+			t.Fatalf("revoke %s ended the grant", c.name)
+		}
+	}
+	f := form()
+	setAssertion(f, k1.assertion(t, p, nil))
+	if r := a.do("POST", "/oauth/revoke", f, ""); r.status != http.StatusOK {
+		t.Fatalf("revoke with the bound key: %d %s", r.status, r.raw)
+	}
+	if p.grantOf(rt).Active(time.Now()) {
+		t.Errorf("the grant is still active after an authenticated revocation")
+	}
+}
