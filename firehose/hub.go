@@ -7,7 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/syntax"
 )
 
 // Options tune a Hub. Zero values take the defaults.
@@ -46,8 +48,10 @@ func (o Options) withDefaults() Options {
 
 // frame is one encoded event.
 type frame struct {
-	seq  int64
-	data []byte
+	seq     int64
+	did     syntax.DID
+	data    []byte
+	deletes bool // the #account event of the DID's deletion
 }
 
 // Hub loads new events from the store into the ring and wakes
@@ -138,6 +142,11 @@ func (h *Hub) publish(fs []frame) {
 		h.bytes += len(f.data)
 	}
 	h.last = fs[len(fs)-1].seq
+	for _, f := range fs {
+		if f.deletes {
+			h.forget(f.did, f.seq)
+		}
+	}
 	for n := len(h.ring) - h.start; n > h.opts.RingEvents || (h.bytes > h.opts.RingBytes && n > 1); n-- {
 		h.bytes -= len(h.ring[h.start].data)
 		h.from = h.ring[h.start].seq
@@ -159,9 +168,35 @@ func frames(evs []store.Event) ([]frame, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = frame{seq: e.Seq, data: b}
+		out[i] = frame{seq: e.Seq, did: e.DID, data: b, deletes: deletesAccount(e)}
 	}
 	return out, nil
+}
+
+// deletesAccount reports whether e is the #account event of a deletion,
+// after which the account's earlier events are no longer served (the
+// store deletes them in the same transaction).
+func deletesAccount(e store.Event) bool {
+	if e.Type != "account" {
+		return false
+	}
+	v, err := data.UnmarshalCBOR(e.Body)
+	m, ok := v.(map[string]any)
+	return err == nil && ok && m["status"] == "deleted"
+}
+
+// forget drops did's frames older than seq from the ring, into a new
+// slice: readers keep the sub-slices they were given.
+func (h *Hub) forget(did syntax.DID, seq int64) {
+	kept := make([]frame, 0, len(h.ring)-h.start)
+	h.bytes = 0
+	for _, f := range h.ring[h.start:] {
+		if f.did != did || f.seq >= seq {
+			kept = append(kept, f)
+			h.bytes += len(f.data)
+		}
+	}
+	h.ring, h.start = kept, 0
 }
 
 // fromRing returns up to max frames after seq from the ring. ok is false

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/syntax"
 	"github.com/rhizome-pds/rhizome/store/sqlite"
 )
 
@@ -182,5 +183,33 @@ func TestHub_PicksUpEventsWithoutNotify(t *testing.T) {
 	}
 	if got := seqs(t, sub, 1); fmt.Sprint(got) != "[1]" {
 		t.Fatalf("got %v", got)
+	}
+}
+
+func TestHub_DeletedAccountLeavesTheRing(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.append(t, 3) // did:plc:abc, seqs 1-3
+	for _, e := range []struct {
+		did, typ string
+		body     map[string]any
+	}{
+		{"did:plc:bbb", "identity", map[string]any{"did": "did:plc:bbb"}},
+		{"did:plc:abc", "account", map[string]any{"did": "did:plc:abc", "active": false, "status": "deleted"}},
+		{"did:plc:bbb", "identity", map[string]any{"did": "did:plc:bbb"}},
+	} {
+		body, _ := data.MarshalCBOR(e.body)
+		if _, err := h.st.AppendEvent(h.ctx, store.Event{DID: syntax.DID(e.did), Type: e.typ, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.hub.Notify()
+	waitFor(t, "the hub to load every event", func() bool { last, _ := h.hub.head(h.ctx); return last == 6 })
+	zero := int64(0)
+	sub, err := h.hub.Subscribe(h.ctx, &zero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := seqs(t, sub, 3); fmt.Sprint(got) != "[4 5 6]" {
+		t.Fatalf("replay from the ring after the deletion: %v, want [4 5 6]", got)
 	}
 }
