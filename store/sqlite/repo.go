@@ -76,12 +76,17 @@ func (s *Store) ListRecords(ctx context.Context, did syntax.DID, coll syntax.NSI
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	var out []store.Record
+	out := make([]store.Record, 0, min(p.N(), 128))
+	a := arena{size: 16 << 10} // a page of posts is a few chunks
+	var rkey string
+	var c, value sql.RawBytes
 	for len(out) < p.N() && rows.Next() {
-		rec := store.Record{Collection: coll}
-		var c []byte
-		if err := rows.Scan(&rec.RKey, &c, &rec.Value); err != nil {
+		if err := rows.Scan(&rkey, &c, &value); err != nil {
 			return nil, wrap(op, err)
+		}
+		rec := store.Record{Collection: coll, RKey: syntax.RecordKey(rkey)}
+		if value != nil {
+			rec.Value = a.copy(value)
 		}
 		if rec.CID, err = recordCID(c, rec.Value); err != nil {
 			return nil, wrap(op, err)
@@ -221,16 +226,24 @@ func (s *Store) BlocksSince(ctx context.Context, did syntax.DID, since syntax.TI
 // arena copies many small byte slices into a few large chunks: one
 // allocation per chunk instead of one per block, and chunks hold no
 // pointers for the collector to scan.
-type arena struct{ chunk []byte }
+// The zero value uses 256 KiB chunks; size sets another.
+type arena struct {
+	chunk []byte
+	size  int
+}
 
 const arenaChunk = 256 << 10
 
 func (a *arena) copy(p []byte) []byte {
-	if len(p) > arenaChunk/4 {
+	size := a.size
+	if size == 0 {
+		size = arenaChunk
+	}
+	if len(p) > size/4 {
 		return append([]byte(nil), p...)
 	}
 	if cap(a.chunk)-len(a.chunk) < len(p) {
-		a.chunk = make([]byte, 0, arenaChunk)
+		a.chunk = make([]byte, 0, size)
 	}
 	n := len(a.chunk)
 	a.chunk = append(a.chunk, p...)
