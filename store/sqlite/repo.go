@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -78,22 +79,40 @@ func (s *Store) ListRecords(ctx context.Context, did syntax.DID, coll syntax.NSI
 	defer rows.Close()
 	out := make([]store.Record, 0, min(p.N(), 128))
 	a := arena{size: 16 << 10} // a page of posts is a few chunks
-	var rkey string
-	var c, value sql.RawBytes
+	var row sql.RawBytes
 	for len(out) < p.N() && rows.Next() {
-		if err := rows.Scan(&rkey, &c, &value); err != nil {
+		if err := rows.Scan(&row); err != nil {
 			return nil, wrap(op, err)
 		}
-		rec := store.Record{Collection: coll, RKey: syntax.RecordKey(rkey)}
-		if value != nil {
-			rec.Value = a.copy(value)
-		}
-		if rec.CID, err = recordCID(c, rec.Value); err != nil {
+		rec, err := listedRecord(a.copy(row))
+		if err != nil {
 			return nil, wrap(op, err)
 		}
+		rec.Collection = coll
 		out = append(out, rec)
 	}
 	return out, wrap(op, rows.Err())
+}
+
+// listedRecord splits a row of listRecordsQuery: the record's binary CID,
+// its rkey, a NUL byte (rkeys never hold one) and the record block, empty
+// if the block is missing.
+func listedRecord(row []byte) (store.Record, error) {
+	var rec store.Record
+	if len(row) < cid.Len {
+		return rec, corrupt("record index row of %d bytes", len(row))
+	}
+	k, value, ok := bytes.Cut(row[cid.Len:], []byte{0})
+	if !ok {
+		return rec, corrupt("record index row without its rkey")
+	}
+	rec.RKey = syntax.RecordKey(k)
+	if len(value) > 0 {
+		rec.Value = value
+	}
+	var err error
+	rec.CID, err = recordCID(row[:cid.Len], rec.Value)
+	return rec, err
 }
 
 // collectionsQuery walks the record index from one collection to the next

@@ -138,7 +138,12 @@ const recordQuery = `SELECT r.cid, b.data FROM actor a
 // modernc's SQLite is built with STAT4, which re-prepares a statement
 // whenever a bound LIMIT changes value; unbound, the scan is lazy and the
 // statement stays prepared (a 100-row page: 361 → 235 µs).
-const listRecordsQuery = `SELECT r.rkey, r.cid, b.data FROM record r
+//
+// Each row is one value, CID || rkey || NUL || block (see listedRecord):
+// the driver pays three locked library calls and two allocations per
+// column, so one column instead of three makes a page ~9% cheaper in CPU.
+// SQLite concatenates blobs byte for byte in a UTF-8 database.
+const listRecordsQuery = `SELECT r.cid || r.rkey || x'00' || coalesce(b.data, x'') FROM record r
 	LEFT JOIN block b ON b.id = r.block
 	WHERE r.actor = (SELECT id FROM actor WHERE did = ?) AND r.collection = ? AND r.rkey %s ?
 	ORDER BY r.rkey %s`
