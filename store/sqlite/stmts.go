@@ -22,6 +22,7 @@ type wconn struct {
 	deleteRefs, insertRef, keepBlob              *sql.Stmt
 	putHead, insertEvent                         *sql.Stmt
 	dropBlocks, dropBlock, dropRecords, dropRefs *sql.Stmt
+	recordBlockID, dropUnusedBlock               *sql.Stmt
 }
 
 func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
@@ -46,6 +47,8 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
 		{&c.dropBlock, `DELETE FROM block WHERE actor = ? AND cid = ?`},
 		{&c.dropRecords, `DELETE FROM record WHERE actor = ?`},
 		{&c.dropRefs, `DELETE FROM blob_ref WHERE actor = ?`},
+		{&c.recordBlockID, `SELECT block FROM record WHERE actor = ? AND collection = ? AND rkey = ?`},
+		{&c.dropUnusedBlock, `DELETE FROM block WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM record WHERE block = ?1)`},
 	})
 	if err != nil {
 		return nil, err
@@ -64,7 +67,7 @@ const (
 func (c *wconn) close() {
 	for _, st := range []*sql.Stmt{c.actorHead, c.insertActor, c.insertBlock, c.blockID, c.putRecord,
 		c.deleteRecord, c.deleteRefs, c.insertRef, c.keepBlob, c.putHead, c.insertEvent,
-		c.dropBlocks, c.dropBlock, c.dropRecords, c.dropRefs} {
+		c.dropBlocks, c.dropBlock, c.dropRecords, c.dropRefs, c.recordBlockID, c.dropUnusedBlock} {
 		st.Close()
 	}
 }
