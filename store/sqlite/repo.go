@@ -222,21 +222,23 @@ func (s *Store) BlocksSince(ctx context.Context, did syntax.DID, since syntax.TI
 		if _, err := scanHead(did, tx.StmtContext(ctx, s.rs.head).QueryRowContext(ctx, string(did))); err != nil {
 			return err
 		}
-		const q = `SELECT cid, data FROM block
+		// One column per row, CID || data: see listRecordsQuery.
+		const q = `SELECT cid || data FROM block
 			WHERE actor = (SELECT id FROM actor WHERE did = ?) AND rev > ? ORDER BY rev`
 		var a arena
+		var row sql.RawBytes
 		return queryRows(ctx, tx, q, []any{string(did), string(since)}, func(r *sql.Rows) error {
-			var b rhizome.Block
-			var c, data sql.RawBytes
-			err := r.Scan(&c, &data)
-			if err == nil {
-				b.CID, err = readCID(c)
+			if err := r.Scan(&row); err != nil {
+				return err
 			}
-			if err == nil {
-				b.Data = a.copy(data)
-				err = fn(b)
+			if len(row) < cid.Len {
+				return corrupt("block row of %d bytes", len(row))
 			}
-			return err
+			c, err := readCID(row[:cid.Len])
+			if err != nil {
+				return err
+			}
+			return fn(rhizome.Block{CID: c, Data: a.copy(row[cid.Len:])})
 		})
 	})
 	return wrap(op, err)
