@@ -279,12 +279,41 @@ func (p *PDS) importCommit(ctx context.Context, did syntax.DID, h store.Head, im
 	if err != nil {
 		return store.Commit{}, err
 	}
+	blocks, err := treeBlocks(ctx, imported, staging)
+	if err != nil {
+		return store.Commit{}, err
+	}
 	ev, err := syncEvent(did, blk, commit.Rev)
 	if err != nil {
 		return store.Commit{}, err
 	}
-	return store.Commit{Prev: h.Commit, Replace: true, Blocks: append(staging.All(), blk), Ops: ops, Event: &ev,
+	return store.Commit{Prev: h.Commit, Replace: true, Blocks: append(blocks, blk), Ops: ops, Event: &ev,
 		Head: store.Head{DID: did, Commit: blk.CID, Rev: commit.Rev, Data: commit.Data}}, nil
+}
+
+// treeBlocks lists the blocks of an imported tree, each once: its MST
+// nodes and records. The CAR's own commit (the pod signs a new one) and
+// any block the tree does not reach stay out, so the store holds exactly
+// what the new head reaches and getRepo can write it as stored.
+func treeBlocks(ctx context.Context, r *repo.Repo, bs *mem.Blocks) ([]rhizome.Block, error) {
+	seen := map[cid.CID]bool{}
+	var out []rhizome.Block
+	err := r.Tree().WalkNodes(ctx, func(n rhizome.Block, vals []cid.CID) error {
+		out = append(out, n)
+		for _, v := range vals {
+			if seen[v] {
+				continue
+			}
+			seen[v] = true
+			b, err := rhizome.GetBlock(ctx, bs, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, rhizome.Block{CID: v, Data: b})
+		}
+		return nil
+	})
+	return out, err
 }
 
 // importOps lists every record of an imported tree for the record index.
