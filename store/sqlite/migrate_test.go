@@ -198,16 +198,16 @@ func TestStore_ForeignKeys(t *testing.T) {
 	}
 }
 
-// TestMigrate_RecordValue checks that schema 3 fills the record index's
+// TestMigrate_RecordValue checks that schema 6 (0006_record_value) fills the record index's
 // copy of each record from the block table, so records written before
 // it read back unchanged after it.
 func TestMigrate_RecordValue(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rhizome.db")
 	conn := rawConn(t, path)
-	if err := migrate(t.Context(), conn, migrations[:2]); err != nil {
+	if err := migrate(t.Context(), conn, migrations[:5]); err != nil {
 		t.Fatal(err)
 	}
-	rec := benchBlock(t, map[string]any{"$type": "app.bsky.feed.post", "text": "before v3"})
+	rec := benchBlock(t, map[string]any{"$type": "app.bsky.feed.post", "text": "before v6"})
 	for _, q := range []struct {
 		sql  string
 		args []any
