@@ -112,3 +112,19 @@ func BenchmarkCBORToJSON(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCBORToJSONText transcodes a text-only post (what most posts
+// are, and what the load tool lists).
+func BenchmarkCBORToJSONText(b *testing.B) {
+	in := mustCBOR(b, map[string]any{"$type": "app.bsky.feed.post", "createdAt": "2024-05-06T17:24:41.564Z",
+		"text": "Looking at the new lexicon docs over coffee, which is worth a read: the record types, their fields and the rules a pod checks before it stores anything"})
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var out []byte
+	for b.Loop() {
+		var err error
+		if out, err = AppendJSONFromCBOR(out[:0], in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"unicode/utf8"
@@ -170,8 +171,8 @@ func (t *transcoder) checkSpecial(k []byte) error {
 // escaping as appendJSONString does.
 func appendJSONText(b []byte, p []byte) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(p); {
+	start, i := 0, plainPrefix(p)
+	for i < len(p) {
 		c := p[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -185,4 +186,27 @@ func appendJSONText(b []byte, p []byte) []byte {
 		i += size
 	}
 	return append(append(b, p[start:]...), '"')
+}
+
+// Byte masks for plainPrefix.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainPrefix returns a multiple of 8 up to which p holds only bytes that
+// JSON text copies as they are (printable ASCII other than '"' and '\\'),
+// checking eight bytes at a time; the caller looks at the rest one by one.
+func plainPrefix(p []byte) int {
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		x := binary.LittleEndian.Uint64(p[i:])
+		ctl := (x - 0x20*ones) &^ x // a byte below 0x20
+		quote := (x ^ '"'*ones - ones) &^ (x ^ '"'*ones)
+		slash := (x ^ '\\'*ones - ones) &^ (x ^ '\\'*ones)
+		if (ctl|quote|slash|x)&highs != 0 { // or a byte of 0x80 and above
+			break
+		}
+	}
+	return i
 }

@@ -114,3 +114,23 @@ func rawMapCBOR(t *testing.T, m map[string]any) []byte {
 	}
 	return b
 }
+
+// TestAppendJSONText escapes exactly as appendJSONString does whatever
+// byte sits at whatever offset of an eight-byte block.
+func TestAppendJSONText(t *testing.T) {
+	specials := []string{"\"", "\\", "\n", "\x00", "\x1f", "\x7f", " ", "~", "é", "\u2028", "☕"}
+	for n := range 20 {
+		for pos := range n {
+			for _, sp := range specials {
+				s := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-pos)
+				want, err := appendJSONString(nil, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := appendJSONText(nil, []byte(s)); string(got) != string(want) {
+					t.Fatalf("%q: %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+}

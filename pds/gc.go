@@ -3,7 +3,6 @@ package pds
 import (
 	"context"
 
-	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/cid"
 	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
@@ -45,38 +44,3 @@ func (p *PDS) headMoved(ctx context.Context, did syntax.DID, head cid.CID) bool 
 // snapshotBytes is the most block data GetRepo reads into memory in one
 // scan; larger repositories are walked block batch by block batch.
 var snapshotBytes = 64 << 20
-
-// consistentBlocks returns the head of did and a block reader holding that
-// state. It reads every stored block in one ordered scan when they fit in
-// snapshotBytes: one query sees one state, and it holds the head's commit
-// block exactly when no commit landed between reading the head and the
-// scan (the next commit drops it). Larger repositories are read from the
-// store as the walk goes.
-func (p *PDS) consistentBlocks(ctx context.Context, did syntax.DID) (store.Head, rhizome.BlockReader, error) {
-	for i := 0; ; i++ {
-		h, err := p.readableHead(ctx, did)
-		if err != nil {
-			return h, nil, err
-		}
-		snap, err := p.scanBlocks(ctx, did)
-		if err != nil {
-			return h, p.store.RepoBlocks(did), nil
-		}
-		if _, ok := snap[h.Commit]; ok || i == headRetries {
-			return h, snap, nil
-		}
-	}
-}
-
-// scanBlocks reads every stored block of did, up to snapshotBytes.
-func (p *PDS) scanBlocks(ctx context.Context, did syntax.DID) (snapshot, error) {
-	snap, n := snapshot{}, 0
-	err := p.store.BlocksSince(ctx, did, "", func(b rhizome.Block) error {
-		if n += len(b.Data); n > snapshotBytes {
-			return errSnapshotFull
-		}
-		snap[b.CID] = b.Data
-		return nil
-	})
-	return snap, err
-}

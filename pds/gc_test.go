@@ -9,6 +9,7 @@ import (
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/car"
 	"github.com/rhizome-pds/rhizome/cid"
+	"github.com/rhizome-pds/rhizome/repo"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
@@ -22,47 +23,67 @@ func storedBlocks(t *testing.T, p *testPod, did syntax.DID) int {
 	return n
 }
 
-// exportedBlocks counts the blocks of did's current repository.
-func exportedBlocks(t *testing.T, p *testPod, did syntax.DID) int {
+// reachableBlocks counts the blocks did's head reaches (commit, MST nodes,
+// records), walking the tree in the store.
+func reachableBlocks(t *testing.T, p *testPod, did syntax.DID) int {
 	t.Helper()
+	h, err := p.store.Head(ctx, did)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := p.GetRepo(ctx, did, "", &buf); err != nil {
+	if err := repo.WriteCAR(ctx, &buf, p.store.RepoBlocks(did), h.Commit); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	if _, err := car.ReadAll(&buf, func(cid.CID, []byte) error { n++; return nil }); err != nil {
+	seen := map[cid.CID]bool{} // a block two records share is written twice
+	if _, err := car.ReadAll(&buf, func(c cid.CID, _ []byte) error { seen[c] = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return len(seen)
 }
 
-// Commits delete the blocks they make obsolete: after many single-record
-// writes the store holds the current repository and nothing more, except
-// the blocks of deleted or replaced records.
+// Commits delete the blocks they make obsolete: after creates, updates
+// and deletes the store holds the current repository and nothing more. A
+// record block two records share stays until neither uses it.
 func TestPDS_CommitsDropObsoleteBlocks(t *testing.T) {
 	p := newTestPod(t)
 	did := p.account(t, "alice").Account.DID
 	var rkeys []syntax.RecordKey
 	for i := range 300 {
-		res, _, err := p.CreateRecord(ctx, did, Write{Collection: "app.bsky.feed.post", Value: post(fmt.Sprint("post ", i))}, ValidateAuto, nil)
+		res, _, err := p.CreateRecord(ctx, did, Write{Collection: "app.bsky.feed.post", Value: post(fmt.Sprint("post ", i%150))}, ValidateAuto, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rkeys = append(rkeys, res.URI.RecordKey())
 	}
-	if s, e := storedBlocks(t, p, did), exportedBlocks(t, p, did); s != e {
-		t.Fatalf("after 300 creates the store holds %d blocks, the repository %d", s, e)
+	wantExact := func(when string) {
+		t.Helper()
+		if s, r := storedBlocks(t, p, did), reachableBlocks(t, p, did); s != r {
+			t.Fatalf("after %s the store holds %d blocks, the repository %d", when, s, r)
+		}
 	}
+	wantExact("300 creates (150 contents, each twice)")
 	for _, rk := range rkeys[:50] {
 		if _, err := p.DeleteRecord(ctx, did, Write{Collection: "app.bsky.feed.post", RKey: rk}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if s, e := storedBlocks(t, p, did), exportedBlocks(t, p, did); s != e+50 {
-		t.Fatalf("after 50 deletes the store holds %d blocks, want the repository's %d + 50 record blocks", s, e)
+	wantExact("50 deletes of records whose twin stays")
+	for _, rk := range rkeys[150:200] {
+		if _, err := p.DeleteRecord(ctx, did, Write{Collection: "app.bsky.feed.post", RKey: rk}, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if n := verifyRepo(t, p, did); n != 250 {
-		t.Fatalf("repository holds %d records, want 250", n)
+	wantExact("50 deletes of their twins")
+	for _, rk := range rkeys[200:250] {
+		w := Write{Collection: "app.bsky.feed.post", RKey: rk, Value: post("updated " + string(rk))}
+		if _, _, err := p.PutRecord(ctx, did, w, ValidateAuto, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantExact("50 updates")
+	if n := verifyRepo(t, p, did); n != 200 {
+		t.Fatalf("repository holds %d records, want 200", n)
 	}
 }
 

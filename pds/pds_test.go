@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/rhizome-pds/rhizome"
-	"github.com/rhizome-pds/rhizome/car"
 	"github.com/rhizome-pds/rhizome/cid"
 	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/mem"
@@ -280,6 +279,19 @@ func TestPDS_ImportRepo(t *testing.T) {
 			t.Fatalf("record index has %d after import", len(recs))
 		}
 	})
+	t.Run("stores only what the new head reaches", func(t *testing.T) {
+		junk, err := data.MarshalCBOR(map[string]any{"$type": "app.bsky.feed.post", "text": "in the CAR, in no tree"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		padded := withBlock(t, car.Bytes(), rhizome.Block{CID: cid.Sum(cid.DagCBOR, junk), Data: junk})
+		if err := p.ImportRepo(ctx, src, bytes.NewReader(padded)); err != nil {
+			t.Fatal(err)
+		}
+		if s, r := storedBlocks(t, p, src), reachableBlocks(t, p, src); s != r {
+			t.Fatalf("after import the store holds %d blocks, the repository %d", s, r)
+		}
+	})
 }
 
 func TestPDS_Status(t *testing.T) {
@@ -300,53 +312,6 @@ func TestPDS_Status(t *testing.T) {
 	if _, err := p.GetRepoStatus(ctx, did); !rhizome.Is(err, rhizome.NotFound) {
 		t.Fatalf("deleted account still has a status: %v", err)
 	}
-}
-
-func TestPDS_GetRepo(t *testing.T) {
-	p := newTestPod(t)
-	did := p.account(t, "alice").Account.DID
-	var gone cid.CID
-	for i := range 40 {
-		res, _, err := p.CreateRecord(ctx, did, Write{Collection: "app.bsky.feed.post", Value: post(fmt.Sprint("post ", i))}, ValidateAuto, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 7 {
-			gone = res.CID
-			if _, err := p.DeleteRecord(ctx, did, Write{Collection: "app.bsky.feed.post", RKey: res.URI.RecordKey()}, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	export := func(t *testing.T) []byte {
-		var buf bytes.Buffer
-		if err := p.GetRepo(ctx, did, "", &buf); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
-	scanned := export(t)
-	t.Run("walked from the store when over the snapshot budget", func(t *testing.T) {
-		defer func(n int) { snapshotBytes = n }(snapshotBytes)
-		snapshotBytes = 0
-		if walked := export(t); !bytes.Equal(walked, scanned) {
-			t.Fatalf("walked export (%d bytes) differs from the scanned one (%d bytes)", len(walked), len(scanned))
-		}
-	})
-	t.Run("holds no block the head does not reach", func(t *testing.T) {
-		_, err := car.ReadAll(bytes.NewReader(scanned), func(c cid.CID, _ []byte) error {
-			if c == gone {
-				return fmt.Errorf("the deleted record's block %s is in the export", c)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := verifyRepo(t, p, did); n != 39 {
-			t.Fatalf("export holds %d records, want 39", n)
-		}
-	})
 }
 
 func TestPDS_LifecycleEvents(t *testing.T) {

@@ -20,11 +20,7 @@ import (
 // the blocks written after that rev.
 func (p *PDS) GetRepo(ctx context.Context, did syntax.DID, since syntax.TID, w io.Writer) error {
 	if since == "" {
-		h, bs, err := p.consistentBlocks(ctx, did)
-		if err != nil {
-			return err
-		}
-		return repo.WriteCAR(ctx, w, bs, h.Commit)
+		return p.writeRepo(ctx, did, w)
 	}
 	h, err := p.readableHead(ctx, did)
 	if err != nil {
@@ -41,18 +37,73 @@ func (p *PDS) GetRepo(ctx context.Context, did syntax.DID, since syntax.TID, w i
 	return cw.Close()
 }
 
-var errSnapshotFull = errors.New("repository exceeds the snapshot budget")
-
-// snapshot is a repository's blocks read into memory by one request.
-type snapshot map[cid.CID][]byte
-
-func (s snapshot) GetBlocks(_ context.Context, cids []cid.CID) ([][]byte, error) {
-	out := make([][]byte, len(cids))
-	for i, c := range cids {
-		out[i] = s[c]
+// writeRepo writes the whole repository. The store holds exactly the
+// blocks the head reaches (commits drop the rest), so a repository that
+// fits in snapshotBytes is written as one scan of its blocks, the commit
+// first, with no tree walk; a larger one is walked from the store.
+func (p *PDS) writeRepo(ctx context.Context, did syntax.DID, w io.Writer) error {
+	h, blocks, err := p.repoBlocks(ctx, did)
+	if errors.Is(err, errSnapshotFull) {
+		return repo.WriteCAR(ctx, w, p.store.RepoBlocks(did), h.Commit)
 	}
-	return out, nil
+	if err != nil {
+		return err
+	}
+	cw, err := car.NewWriter(w, h.Commit)
+	if err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		if err := cw.Put(b.CID, b.Data); err != nil {
+			return err
+		}
+	}
+	return cw.Close()
 }
+
+// repoBlocks reads the head of did and every block of the repository at
+// that head, the commit first. One scan sees one state, and it holds the
+// head's commit block exactly when no commit landed between reading the
+// head and the scan (the next commit drops it); if one did, it starts
+// again on the new head.
+func (p *PDS) repoBlocks(ctx context.Context, did syntax.DID) (store.Head, []rhizome.Block, error) {
+	for i := 0; ; i++ {
+		h, err := p.readableHead(ctx, did)
+		if err != nil {
+			return h, nil, err
+		}
+		blocks, err := p.scanRepo(ctx, did, h.Commit)
+		if err != nil || blocks != nil {
+			return h, blocks, err
+		}
+		if i == headRetries {
+			return h, nil, rhizome.Errorf("get repo", rhizome.Unavailable, "repository %s kept moving during the read", did)
+		}
+	}
+}
+
+// scanRepo reads every stored block of did, up to snapshotBytes, with the
+// block head moved to the front; nil if head is not among them.
+func (p *PDS) scanRepo(ctx context.Context, did syntax.DID, head cid.CID) ([]rhizome.Block, error) {
+	blocks, n := make([]rhizome.Block, 1, 1024), 0
+	err := p.store.BlocksSince(ctx, did, "", func(b rhizome.Block) error {
+		if n += len(b.Data); n > snapshotBytes {
+			return errSnapshotFull
+		}
+		if b.CID == head {
+			blocks[0] = b
+		} else {
+			blocks = append(blocks, b)
+		}
+		return nil
+	})
+	if err != nil || blocks[0].CID != head {
+		return nil, err
+	}
+	return blocks, nil
+}
+
+var errSnapshotFull = errors.New("repository exceeds the snapshot budget")
 
 func (p *PDS) readableHead(ctx context.Context, did syntax.DID) (store.Head, error) {
 	if err := p.checkReadable(ctx, did); err != nil {
@@ -228,12 +279,41 @@ func (p *PDS) importCommit(ctx context.Context, did syntax.DID, h store.Head, im
 	if err != nil {
 		return store.Commit{}, err
 	}
+	blocks, err := treeBlocks(ctx, imported, staging)
+	if err != nil {
+		return store.Commit{}, err
+	}
 	ev, err := syncEvent(did, blk, commit.Rev)
 	if err != nil {
 		return store.Commit{}, err
 	}
-	return store.Commit{Prev: h.Commit, Replace: true, Blocks: append(staging.All(), blk), Ops: ops, Event: &ev,
+	return store.Commit{Prev: h.Commit, Replace: true, Blocks: append(blocks, blk), Ops: ops, Event: &ev,
 		Head: store.Head{DID: did, Commit: blk.CID, Rev: commit.Rev, Data: commit.Data}}, nil
+}
+
+// treeBlocks lists the blocks of an imported tree, each once: its MST
+// nodes and records. The CAR's own commit (the pod signs a new one) and
+// any block the tree does not reach stay out, so the store holds exactly
+// what the new head reaches and getRepo can write it as stored.
+func treeBlocks(ctx context.Context, r *repo.Repo, bs *mem.Blocks) ([]rhizome.Block, error) {
+	seen := map[cid.CID]bool{}
+	var out []rhizome.Block
+	err := r.Tree().WalkNodes(ctx, func(n rhizome.Block, vals []cid.CID) error {
+		out = append(out, n)
+		for _, v := range vals {
+			if seen[v] {
+				continue
+			}
+			seen[v] = true
+			b, err := rhizome.GetBlock(ctx, bs, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, rhizome.Block{CID: v, Data: b})
+		}
+		return nil
+	})
+	return out, err
 }
 
 // importOps lists every record of an imported tree for the record index.

@@ -42,6 +42,11 @@ type Commit struct {
 	// the previous commit); the store deletes them, before storing Blocks,
 	// so a CID in both stays. Drop never names a block a record uses.
 	// Ignored with Replace.
+	//
+	// Record blocks are the store's to collect: when Ops update or delete a
+	// record, its old block is deleted unless a record of the repository
+	// (any other, or one this commit writes) still uses it, so the
+	// repository's blocks are exactly those its head reaches.
 	Drop []cid.CID
 	// Replace drops the repository's previous blocks, record index and
 	// blob references first (importRepo). Prev is still checked.

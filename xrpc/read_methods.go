@@ -1,12 +1,13 @@
 package xrpc
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/rhizome-pds/rhizome"
+	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
@@ -54,9 +55,8 @@ func listRecords(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"records":[`)
-	var b []byte
+	b := make([]byte, 0, listSize(did, recs))
+	b = append(b, `{"records":[`...)
 	for i, r := range recs {
 		if i > 0 {
 			b = append(b, ',')
@@ -65,17 +65,28 @@ func listRecords(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	buf.Write(b)
-	buf.WriteByte(']')
+	b = append(b, ']')
 	if len(recs) == pg.N() {
 		cur, _ := json.Marshal(string(recs[len(recs)-1].RKey))
-		buf.WriteString(`,"cursor":`)
-		buf.Write(cur)
+		b = append(append(b, `,"cursor":`...), cur...)
 	}
-	buf.WriteString("}\n")
-	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, err = c.w.Write(buf.Bytes())
+	b = append(b, "}\n"...)
+	h := c.w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b))) // one write, not chunked
+	_, err = c.w.Write(b)
 	return nil, err
+}
+
+// listSize guesses the bytes of a listRecords response so that it is
+// built in one allocation: JSON text runs up to about twice a record's
+// DRISL size (CIDs as $link strings, quoting), plus the URI and CID.
+func listSize(did syntax.DID, recs []store.Record) int {
+	n := 64
+	for _, r := range recs {
+		n += 2*len(r.Value) + len(did) + len(r.Collection) + len(r.RKey) + 96
+	}
+	return n
 }
 
 func describeRepo(c *call) (any, error) {

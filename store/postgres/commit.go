@@ -216,6 +216,17 @@ func planOps(ops []store.RecordOp) opsPlan {
 	return p
 }
 
+// dropRecordBlocks deletes, before the record index changes, the blocks of
+// the touched records ($2, $3) that no record will use afterwards: none
+// of the commit's puts ($4) and no untouched record. A record block is
+// never an MST node or a commit (records have a $type), so such a block
+// is garbage.
+const dropRecordBlocks = `WITH touched AS (SELECT * FROM unnest($2::text[], $3::text[]) AS t(c, k))
+	DELETE FROM block b WHERE b.actor = $1 AND b.cid <> ALL($4::bytea[])
+	AND b.cid IN (SELECT r.cid FROM record r JOIN touched ON r.collection = touched.c AND r.rkey = touched.k WHERE r.actor = $1)
+	AND NOT EXISTS (SELECT 1 FROM record o WHERE o.actor = $1 AND o.cid = b.cid
+		AND (o.collection, o.rkey) NOT IN (SELECT c, k FROM touched))`
+
 // queueOps queues the record index and blob reference changes of ops;
 // fresh says the repository's index was just emptied (Replace).
 func queueOps(t *txn, actor int64, rev syntax.TID, ops []store.RecordOp, fresh bool) {
@@ -226,6 +237,7 @@ func queueOps(t *txn, actor int64, rev syntax.TID, ops []store.RecordOp, fresh b
 	const inKeys = ` WHERE actor = $1 AND (collection, rkey) IN (SELECT * FROM unnest($2::text[], $3::text[]))`
 	if !fresh {
 		t.queue(`DELETE FROM blob_ref`+inKeys, actor, p.touched.colls, p.touched.rkeys)
+		t.queue(dropRecordBlocks, actor, p.touched.colls, p.touched.rkeys, append([][]byte{}, p.putCIDs...)) // not NULL
 	}
 	if len(p.deleted.colls) > 0 && !fresh {
 		t.queue(`DELETE FROM record`+inKeys, actor, p.deleted.colls, p.deleted.rkeys)

@@ -132,6 +132,8 @@ func BenchmarkStore_Record(b *testing.B) {
 // random cursor of a 10,000-record repository.
 func BenchmarkStore_ListRecords100(b *testing.B) {
 	s, r, keys := benchStore(b, 10000)
+	b.ResetTimer()
+	defer reportCPU(b)()
 	for b.Loop() {
 		p := store.Page{Limit: 100, Cursor: string(keys[rand.IntN(len(keys)-100)])}
 		got, err := s.ListRecords(b.Context(), r.did, benchColl, p)

@@ -174,11 +174,21 @@ func (w *wconn) putBlocks(actor int64, c store.Commit) (map[cid.CID]int64, error
 // applyOps changes the record index and the blob references. ids are the
 // rows of the commit's blocks; a record whose block is not among them
 // points at the stored one, if any.
+// The blocks of replaced and deleted records are dropped afterwards unless
+// a record still uses them.
 func (w *wconn) applyOps(actor int64, rev syntax.TID, ops []store.RecordOp, ids map[cid.CID]int64) error {
+	var old []int64
 	for _, o := range ops {
 		coll, rkey := string(o.Collection), string(o.RKey)
 		if err := run(w.deleteRefs, actor, coll, rkey); err != nil {
 			return err
+		}
+		var was sql.NullInt64
+		if err := w.recordBlockID.QueryRowContext(bg, actor, coll, rkey).Scan(&was); err != nil && !isNoRows(err) {
+			return err
+		}
+		if was.Valid {
+			old = append(old, was.Int64)
 		}
 		if !o.CID.Defined() {
 			if err := run(w.deleteRecord, actor, coll, rkey); err != nil {
@@ -194,6 +204,18 @@ func (w *wconn) applyOps(actor int64, rev syntax.TID, ops []store.RecordOp, ids 
 			return err
 		}
 		if err := w.addRefs(actor, coll, rkey, string(rev), o.Blobs); err != nil {
+			return err
+		}
+	}
+	return w.dropUnused(old)
+}
+
+// dropUnused deletes those of the blocks (by row) that no record uses.
+// A record block is never an MST node or a commit (records have a $type),
+// so a block no record uses is garbage.
+func (w *wconn) dropUnused(blocks []int64) error {
+	for _, id := range blocks {
+		if err := run(w.dropUnusedBlock, id); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,9 @@
 // CIDs are stored as their 36 binary bytes. Blocks are appended to one
 // table, tagged with the rev of the commit that wrote them and found through
 // a unique (DID, CID) index; the record index keeps the row of each record's
-// block, so reading a record is one query of two seeks. The WAL is
+// block and a copy of its bytes, so reading or listing records scans the
+// index alone (a block no record uses any more is deleted by the commit
+// that let it go). The WAL is
 // checkpointed every 10,000 pages rather than SQLite's 1,000, so the
 // checkpoints' writes and fsyncs are spread over more commits.
 //

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"path/filepath"
@@ -194,5 +195,50 @@ func TestStore_ForeignKeys(t *testing.T) {
 	}
 	if _, err := s.Head(t.Context(), syntax.DID("did:plc:x")); !rhizome.Is(err, rhizome.NotFound) {
 		t.Fatalf("head: %v", err)
+	}
+}
+
+// TestMigrate_RecordValue checks that schema 6 (0006_record_value) fills the record index's
+// copy of each record from the block table, so records written before
+// it read back unchanged after it.
+func TestMigrate_RecordValue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rhizome.db")
+	conn := rawConn(t, path)
+	if err := migrate(t.Context(), conn, migrations[:5]); err != nil {
+		t.Fatal(err)
+	}
+	rec := benchBlock(t, map[string]any{"$type": "app.bsky.feed.post", "text": "before v6"})
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO actor(id, did) VALUES (1, 'did:plc:migrated')`, nil},
+		{`INSERT INTO block(id, actor, cid, rev, data) VALUES (9, 1, ?, '3kaaaaaaaaaa2', ?)`, []any{rec.CID.Bytes(), rec.Data}},
+		{`INSERT INTO record(actor, collection, rkey, cid, block) VALUES (1, 'app.bsky.feed.post', 'a', ?, 9)`, []any{rec.CID.Bytes()}},
+		{`INSERT INTO record(actor, collection, rkey, cid, block) VALUES (1, 'app.bsky.feed.post', 'b', ?, NULL)`, []any{rec.CID.Bytes()}},
+	} {
+		if _, err := conn.ExecContext(t.Context(), q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := migrate(t.Context(), conn, migrations); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Record(t.Context(), "did:plc:migrated", "app.bsky.feed.post", "a")
+	if err != nil || got.CID != rec.CID || !bytes.Equal(got.Value, rec.Data) {
+		t.Fatalf("record after migration: %+v, %v", got, err)
+	}
+	list, err := s.ListRecords(t.Context(), "did:plc:migrated", "app.bsky.feed.post", store.Page{Cursor: "a"})
+	if err == nil || !rhizome.Is(err, rhizome.Corrupt) {
+		t.Fatalf("listing past a record whose block was never stored: %d records, %v; want a Corrupt error", len(list), err)
+	}
+	if _, err := s.Record(t.Context(), "did:plc:migrated", "app.bsky.feed.post", "b"); !rhizome.Is(err, rhizome.Corrupt) {
+		t.Fatalf("record whose block was never stored: %v, want a Corrupt error", err)
 	}
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -76,19 +77,42 @@ func (s *Store) ListRecords(ctx context.Context, did syntax.DID, coll syntax.NSI
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	var out []store.Record
+	out := make([]store.Record, 0, min(p.N(), 128))
+	a := arena{size: 16 << 10} // a page of posts is a few chunks
+	var row sql.RawBytes
 	for len(out) < p.N() && rows.Next() {
-		rec := store.Record{Collection: coll}
-		var c []byte
-		if err := rows.Scan(&rec.RKey, &c, &rec.Value); err != nil {
+		if err := rows.Scan(&row); err != nil {
 			return nil, wrap(op, err)
 		}
-		if rec.CID, err = recordCID(c, rec.Value); err != nil {
+		rec, err := listedRecord(a.copy(row))
+		if err != nil {
 			return nil, wrap(op, err)
 		}
+		rec.Collection = coll
 		out = append(out, rec)
 	}
 	return out, wrap(op, rows.Err())
+}
+
+// listedRecord splits a row of listRecordsQuery: the record's binary CID,
+// its rkey, a NUL byte (rkeys never hold one) and the record block, empty
+// if the block is missing.
+func listedRecord(row []byte) (store.Record, error) {
+	var rec store.Record
+	if len(row) < cid.Len {
+		return rec, corrupt("record index row of %d bytes", len(row))
+	}
+	k, value, ok := bytes.Cut(row[cid.Len:], []byte{0})
+	if !ok {
+		return rec, corrupt("record index row without its rkey")
+	}
+	rec.RKey = syntax.RecordKey(k)
+	if len(value) > 0 {
+		rec.Value = value
+	}
+	var err error
+	rec.CID, err = recordCID(row[:cid.Len], rec.Value)
+	return rec, err
 }
 
 // collectionsQuery walks the record index from one collection to the next
@@ -198,21 +222,23 @@ func (s *Store) BlocksSince(ctx context.Context, did syntax.DID, since syntax.TI
 		if _, err := scanHead(did, tx.StmtContext(ctx, s.rs.head).QueryRowContext(ctx, string(did))); err != nil {
 			return err
 		}
-		const q = `SELECT cid, data FROM block
+		// One column per row, CID || data: see listRecordsQuery.
+		const q = `SELECT cid || data FROM block
 			WHERE actor = (SELECT id FROM actor WHERE did = ?) AND rev > ? ORDER BY rev`
 		var a arena
+		var row sql.RawBytes
 		return queryRows(ctx, tx, q, []any{string(did), string(since)}, func(r *sql.Rows) error {
-			var b rhizome.Block
-			var c, data sql.RawBytes
-			err := r.Scan(&c, &data)
-			if err == nil {
-				b.CID, err = readCID(c)
+			if err := r.Scan(&row); err != nil {
+				return err
 			}
-			if err == nil {
-				b.Data = a.copy(data)
-				err = fn(b)
+			if len(row) < cid.Len {
+				return corrupt("block row of %d bytes", len(row))
 			}
-			return err
+			c, err := readCID(row[:cid.Len])
+			if err != nil {
+				return err
+			}
+			return fn(rhizome.Block{CID: c, Data: a.copy(row[cid.Len:])})
 		})
 	})
 	return wrap(op, err)
@@ -221,16 +247,24 @@ func (s *Store) BlocksSince(ctx context.Context, did syntax.DID, since syntax.TI
 // arena copies many small byte slices into a few large chunks: one
 // allocation per chunk instead of one per block, and chunks hold no
 // pointers for the collector to scan.
-type arena struct{ chunk []byte }
+// The zero value uses 256 KiB chunks; size sets another.
+type arena struct {
+	chunk []byte
+	size  int
+}
 
 const arenaChunk = 256 << 10
 
 func (a *arena) copy(p []byte) []byte {
-	if len(p) > arenaChunk/4 {
+	size := a.size
+	if size == 0 {
+		size = arenaChunk
+	}
+	if len(p) > size/4 {
 		return append([]byte(nil), p...)
 	}
 	if cap(a.chunk)-len(a.chunk) < len(p) {
-		a.chunk = make([]byte, 0, arenaChunk)
+		a.chunk = make([]byte, 0, size)
 	}
 	n := len(a.chunk)
 	a.chunk = append(a.chunk, p...)

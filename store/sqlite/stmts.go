@@ -22,6 +22,7 @@ type wconn struct {
 	deleteRefs, insertRef, keepBlob              *sql.Stmt
 	putHead, insertEvent                         *sql.Stmt
 	dropBlocks, dropBlock, dropRecords, dropRefs *sql.Stmt
+	recordBlockID, dropUnusedBlock               *sql.Stmt
 }
 
 func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
@@ -33,8 +34,9 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
 			ON CONFLICT(actor, cid) DO UPDATE SET rev = excluded.rev WHERE rev < excluded.rev
 			RETURNING id`},
 		{&c.blockID, `SELECT id FROM block WHERE actor = ? AND cid = ?`},
-		{&c.putRecord, `INSERT INTO record(actor, collection, rkey, cid, block) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(actor, collection, rkey) DO UPDATE SET cid = excluded.cid, block = excluded.block`},
+		{&c.putRecord, `INSERT INTO record(actor, collection, rkey, cid, block, value)
+			VALUES (?1, ?2, ?3, ?4, ?5, (SELECT data FROM block WHERE id = ?5))
+			ON CONFLICT(actor, collection, rkey) DO UPDATE SET cid = excluded.cid, block = excluded.block, value = excluded.value`},
 		{&c.deleteRecord, `DELETE FROM record WHERE actor = ? AND collection = ? AND rkey = ?`},
 		{&c.deleteRefs, `DELETE FROM blob_ref WHERE actor = ? AND collection = ? AND rkey = ?`},
 		{&c.insertRef, `INSERT OR IGNORE INTO blob_ref(actor, collection, rkey, cid, rev) VALUES (?, ?, ?, ?, ?)`},
@@ -46,6 +48,8 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
 		{&c.dropBlock, `DELETE FROM block WHERE actor = ? AND cid = ?`},
 		{&c.dropRecords, `DELETE FROM record WHERE actor = ?`},
 		{&c.dropRefs, `DELETE FROM blob_ref WHERE actor = ?`},
+		{&c.recordBlockID, `SELECT block FROM record WHERE actor = ? AND collection = ? AND rkey = ?`},
+		{&c.dropUnusedBlock, `DELETE FROM block WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM record WHERE block = ?1)`},
 	})
 	if err != nil {
 		return nil, err
@@ -64,7 +68,7 @@ const (
 func (c *wconn) close() {
 	for _, st := range []*sql.Stmt{c.actorHead, c.insertActor, c.insertBlock, c.blockID, c.putRecord,
 		c.deleteRecord, c.deleteRefs, c.insertRef, c.keepBlob, c.putHead, c.insertEvent,
-		c.dropBlocks, c.dropBlock, c.dropRecords, c.dropRefs} {
+		c.dropBlocks, c.dropBlock, c.dropRecords, c.dropRefs, c.recordBlockID, c.dropUnusedBlock} {
 		st.Close()
 	}
 }
@@ -128,9 +132,8 @@ type readStmts struct {
 }
 
 // recordQuery reads one record with its value.
-const recordQuery = `SELECT r.cid, b.data FROM actor a
+const recordQuery = `SELECT r.cid, r.value FROM actor a
 	JOIN record r ON r.actor = a.id
-	LEFT JOIN block b ON b.id = r.block
 	WHERE a.did = ? AND r.collection = ? AND r.rkey = ?`
 
 // listRecordsQuery pages through a collection; %s are the comparison and
@@ -138,8 +141,12 @@ const recordQuery = `SELECT r.cid, b.data FROM actor a
 // modernc's SQLite is built with STAT4, which re-prepares a statement
 // whenever a bound LIMIT changes value; unbound, the scan is lazy and the
 // statement stays prepared (a 100-row page: 361 → 235 µs).
-const listRecordsQuery = `SELECT r.rkey, r.cid, b.data FROM record r
-	LEFT JOIN block b ON b.id = r.block
+//
+// Each row is one value, CID || rkey || NUL || record (see listedRecord):
+// the driver pays three locked library calls and two allocations per
+// column, so one column instead of three makes a page ~9% cheaper in CPU.
+// SQLite concatenates blobs byte for byte in a UTF-8 database.
+const listRecordsQuery = `SELECT r.cid || r.rkey || x'00' || coalesce(r.value, x'') FROM record r
 	WHERE r.actor = (SELECT id FROM actor WHERE did = ?) AND r.collection = ? AND r.rkey %s ?
 	ORDER BY r.rkey %s`
 

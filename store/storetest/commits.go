@@ -9,6 +9,7 @@ import (
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/cid"
 	"github.com/rhizome-pds/rhizome/store"
+	"github.com/rhizome-pds/rhizome/syntax"
 )
 
 // commits tests ApplyCommit; its subtests are flat under Repos/ApplyCommit.
@@ -19,6 +20,50 @@ func (h harness) commits(t *testing.T) {
 	h.applyCommitOps(t)
 	h.applyCommitReplace(t)
 	h.applyCommitDrop(t)
+	h.applyCommitDropRecords(t)
+}
+
+// applyCommitDropRecords checks that a record block goes when the last
+// record of the repository using it is updated or deleted, and stays while
+// another record (or a record written by the same commit) uses it.
+func (h harness) applyCommitDropRecords(t *testing.T) {
+	h.test(t, "record blocks no record uses are dropped", func(t *testing.T, s store.Store) {
+		r, other := createAccount(t, s, 1), createAccount(t, s, 2)
+		c1 := r.commit(t, put(posts, "a", post("same")), put(posts, "b", post("same")),
+			put(posts, "c", post("c")), put(posts, "d", post("d")))
+		r.apply(t, s, c1)
+		same, oldC, d := c1.Blocks[2], c1.Blocks[4], c1.Blocks[5]
+		oc := other.commit(t, put(posts, "c", post("c")))
+		other.apply(t, s, oc) // the other repository's copy of c's block stays
+		c2 := r.commit(t, put(posts, "c", post("c2")), del(posts, "a"), del(posts, "d"))
+		r.apply(t, s, c2)
+		wantBlocks(t, s, r.did, []rhizome.Block{oldC, d}, false)
+		wantBlocks(t, s, r.did, append([]rhizome.Block{same}, c2.Blocks[2]), true)
+		wantBlocks(t, s, other.did, oc.Blocks[2:], true)
+		got, err := s.Record(t.Context(), r.did, posts, "b")
+		must(t, err)
+		if !bytes.Equal(got.Value, same.Data) {
+			t.Fatalf("record b %+v", got)
+		}
+		r.apply(t, s, r.commit(t, del(posts, "b")))
+		wantBlocks(t, s, r.did, []rhizome.Block{same}, false)
+	})
+	h.test(t, "a block a record of the same commit takes over stays", func(t *testing.T, s store.Store) {
+		r := createAccount(t, s, 1)
+		c1 := r.commit(t, put(posts, "a", post("moved")), put(posts, "b", post("b")))
+		r.apply(t, s, c1)
+		c2 := r.commit(t, del(posts, "a"), put(posts, "z", post("moved")), put(posts, "b", post("b")))
+		c2.Blocks = c2.Blocks[:2] // both record blocks are stored already
+		r.apply(t, s, c2)
+		wantBlocks(t, s, r.did, c1.Blocks[2:], true)
+		for _, k := range []syntax.RecordKey{"z", "b"} {
+			got, err := s.Record(t.Context(), r.did, posts, k)
+			must(t, err)
+			if len(got.Value) == 0 {
+				t.Fatalf("record %s lost its block", k)
+			}
+		}
+	})
 }
 
 // applyCommitDrop checks Commit.Drop: the named blocks of this repository
