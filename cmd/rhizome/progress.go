@@ -32,17 +32,33 @@ type copyCounts struct {
 	Done          bool  `json:"done,omitempty"`
 }
 
-// progress reports a copy's counts: as a bar redrawn on a terminal, as
-// JSON lines (one per account, per phase and every half second) for
-// pipes, or not at all.
-type progress struct {
+// counter is what a progress report counts: a struct whose pointer sets
+// the common fields and draws the one-line bar.
+type counter interface {
+	setPhase(string)
+	setElapsed(ms int64)
+	setDone()
+	bar() string
+}
+
+// progress reports counts C: as a bar redrawn on a terminal, as JSON
+// lines (one per phase, on forced updates and every half second) for
+// pipes, or not at all. rhizome store copy counts copyCounts, rhizome
+// migrate migrateCounts.
+type progress[C any, P interface {
+	*C
+	counter
+}] struct {
 	mu    sync.Mutex
 	w     io.Writer
 	mode  progressMode
 	start time.Time
 	last  time.Time
-	c     copyCounts
+	c     C
 }
+
+// copyProgress reports a store copy.
+type copyProgress = progress[copyCounts, *copyCounts]
 
 type progressMode int
 
@@ -55,18 +71,27 @@ const (
 // progressEvery is how often a line is written while counts change.
 const progressEvery = 500 * time.Millisecond
 
-func newProgress(w io.Writer, mode progressMode) *progress {
-	return &progress{w: w, mode: mode, start: time.Now()}
+// newProgress reports a store copy's counts.
+func newProgress(w io.Writer, mode progressMode) *copyProgress {
+	return newReport[copyCounts](w, mode)
+}
+
+// newReport reports counts of type C.
+func newReport[C any, P interface {
+	*C
+	counter
+}](w io.Writer, mode progressMode) *progress[C, P] {
+	return &progress[C, P]{w: w, mode: mode, start: time.Now()}
 }
 
 // phase starts a phase, reporting it.
-func (p *progress) phase(name string) {
-	p.update(true, func(c *copyCounts) { c.Phase = name })
+func (p *progress[C, P]) phase(name string) {
+	p.update(true, func(c *C) { P(c).setPhase(name) })
 }
 
 // update changes the counts and reports them if force or if the last
 // report is old enough.
-func (p *progress) update(force bool, fn func(*copyCounts)) {
+func (p *progress[C, P]) update(force bool, fn func(*C)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fn(&p.c)
@@ -75,12 +100,12 @@ func (p *progress) update(force bool, fn func(*copyCounts)) {
 		return
 	}
 	p.last = now
-	p.c.ElapsedMillis = now.Sub(p.start).Milliseconds()
+	P(&p.c).setElapsed(now.Sub(p.start).Milliseconds())
 	p.write()
 }
 
 // counts returns a copy of the counts.
-func (p *progress) counts() copyCounts {
+func (p *progress[C, P]) counts() C {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.c
@@ -88,22 +113,27 @@ func (p *progress) counts() copyCounts {
 
 // finish writes the last report: the JSON line with done set, or the
 // bar's final state and a new line.
-func (p *progress) finish() {
-	p.update(true, func(c *copyCounts) { c.Phase, c.Done = "done", true })
+func (p *progress[C, P]) finish() {
+	p.update(true, func(c *C) { P(c).setPhase("done"); P(c).setDone() })
 	if p.mode == progressBar {
 		fmt.Fprintln(p.w)
 	}
 }
 
-func (p *progress) write() {
+func (p *progress[C, P]) write() {
 	switch p.mode {
 	case progressJSON:
 		b, _ := json.Marshal(p.c)
 		p.w.Write(append(b, '\n'))
 	case progressBar:
-		fmt.Fprintf(p.w, "\r%s\033[K", bar(p.c))
+		fmt.Fprintf(p.w, "\r%s\033[K", P(&p.c).bar())
 	}
 }
+
+func (c *copyCounts) setPhase(s string)   { c.Phase = s }
+func (c *copyCounts) setElapsed(ms int64) { c.ElapsedMillis = ms }
+func (c *copyCounts) setDone()            { c.Done = true }
+func (c *copyCounts) bar() string         { return bar(*c) }
 
 // bar is one line: a bar of accounts done and the other counts.
 func bar(c copyCounts) string {
