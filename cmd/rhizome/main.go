@@ -28,6 +28,7 @@ var commands = []command{
 	{"store", "move a pod to another store, verified: store copy --from DB --to DB (store help)", runStore},
 	{"grants", "the apps you allowed to use your account: list, revoke (grants help)", runGrants},
 	{"identity", "your identity under keys you hold: create, show, audit, change, recover, move (identity help)", runIdentity},
+	{"migrate", "move your account to another pod: migrate --from URL --to URL --account ID (migrate help)", runMigrate},
 }
 
 func main() {
