@@ -2,7 +2,9 @@ package custody
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"net/url"
 	"time"
 
@@ -132,6 +134,15 @@ func (m *migration) account(ctx context.Context) (string, string, error) {
 	return done("created %s on %s for %s, deactivated", a.Handle, m.to, m.did)
 }
 
+// sameJSON reports whether two JSON texts hold the same value.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
 const lxmCreateAccount syntax.NSID = "com.atproto.server.createAccount"
 
 func (m *migration) newAccount(token string) Account {
@@ -159,11 +170,10 @@ func orActive(status string) string {
 func (m *migration) repository(ctx context.Context) (string, string, error) {
 	j := m.readJournal()
 	if !m.old.IsActive() {
-		if j.Data == "" {
-			return "", "", rhizome.Errorf(opMigrate, rhizome.Invalid, "the account is deactivated on %s, so its repository cannot be read; activate it there and run again", m.from)
+		if m.exists && m.liveOnNew(ctx) {
+			return already("the old account is deactivated and the new one live: an earlier run moved the repository")
 		}
-		m.oldData = j.Data
-		return already("the old account is deactivated; its repository (tree %s) was imported by an earlier run", j.Data)
+		return "", "", rhizome.Errorf(opMigrate, rhizome.Invalid, "the account is deactivated on %s, so its repository cannot be read; activate it there and run again", m.from)
 	}
 	car, err := m.in.From.download(ctx, "com.atproto.sync.getRepo", url.Values{"did": {string(m.did)}})
 	if err != nil {
@@ -186,6 +196,10 @@ func (m *migration) repository(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
+	if st.Activated {
+		// Live accounts take writes: importing would replace them.
+		return already("the account is live on %s; its repository is not replaced (verify compares it)", m.to)
+	}
 	if j.Data == man.Data && j.Commit != "" && j.Commit == st.RepoCommit {
 		return already("%d records: the new pod holds this tree (%s) from an earlier run", man.Records, man.Data)
 	}
@@ -201,6 +215,12 @@ func (m *migration) repository(ctx context.Context) (string, string, error) {
 	return done("imported %d records (tree %s, %d bytes)", man.Records, man.Data, len(car.data))
 }
 
+// liveOnNew reports whether the account is active on the new pod.
+func (m *migration) liveOnNew(ctx context.Context) bool {
+	st, err := m.in.To.AccountStatus(ctx, m.cur.AccessJWT)
+	return err == nil && st.Activated
+}
+
 // preferences copies the private preferences; putPreferences replaces
 // them whole, so copying again is harmless.
 func (m *migration) preferences(ctx context.Context) (string, string, error) {
@@ -211,8 +231,11 @@ func (m *migration) preferences(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if m.in.DryRun {
+	if m.in.DryRun || !m.exists {
 		return would("copy the preferences (%d bytes)", len(prefs))
+	}
+	if have, err := m.in.To.Preferences(ctx, m.cur.AccessJWT); err == nil && sameJSON(have, prefs) {
+		return already("the new pod has the same preferences (%d bytes)", len(prefs))
 	}
 	if err := m.in.To.PutPreferences(ctx, m.cur.AccessJWT, prefs); err != nil {
 		return "", "", err
@@ -275,7 +298,7 @@ func (m *migration) verifyRepo(ctx context.Context, key keys.PublicKey) (string,
 	if err != nil {
 		return "", "", rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the new pod's repository: %w", err)
 	}
-	if got.Data != m.oldData {
+	if m.oldData != "" && got.Data != m.oldData {
 		return "", "", rhizome.Errorf(opMigrate, rhizome.Corrupt, "the new pod's tree is %s, the old pod's %s", got.Data, m.oldData)
 	}
 	missing, err := m.in.To.MissingBlobs(ctx, m.cur.AccessJWT, 10)
