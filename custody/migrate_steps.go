@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"net/url"
+	"reflect"
 	"time"
 
 	"github.com/rhizome-pds/rhizome"

@@ -5,8 +5,8 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/cid"
-	"github.com/rhizome-pds/rhizome/repo"
 	"github.com/rhizome-pds/rhizome/plc"
+	"github.com/rhizome-pds/rhizome/repo"
 	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
