@@ -95,7 +95,13 @@ type Migrated struct {
 	Steps       []Step `json:"steps"`
 }
 
-const opMigrate = "migrate account"
+// opMigrate names a migration's errors, which say the step that failed;
+// the steps' own errors have no op of their own (opStep), so the message
+// reads "migrate account: sign in: the old pod refused ...".
+const (
+	opMigrate = "migrate account"
+	opStep    = ""
+)
 
 // migration is one run's working state.
 type migration struct {
@@ -202,17 +208,17 @@ func (m *migration) writeJournal(j journal) error {
 	}
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
-		return rhizome.E(opMigrate, rhizome.Other, err)
+		return rhizome.E(opStep, rhizome.Other, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return rhizome.E(opMigrate, rhizome.Other, err)
+		return rhizome.E(opStep, rhizome.Other, err)
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return rhizome.E(opMigrate, rhizome.Other, err)
+		return rhizome.E(opStep, rhizome.Other, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return rhizome.E(opMigrate, rhizome.Other, err)
+		return rhizome.E(opStep, rhizome.Other, err)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (m *migration) blobs(ctx context.Context) (string, string, error) {
 			return "", "", err
 		}
 		if n == 0 {
-			return "", "", rhizome.Errorf(opMigrate, rhizome.Conflict, "the new pod still lists %d blobs as missing after they were uploaded", len(page))
+			return "", "", rhizome.Errorf(opStep, rhizome.Conflict, "the new pod still lists %d blobs as missing after they were uploaded", len(page))
 		}
 	}
 	copied := m.res.BlobsCopied - before
@@ -99,10 +99,10 @@ feed:
 func (m *migration) copyBlob(ctx context.Context, c cid.CID) (int64, error) {
 	data, mimeType, err := m.in.From.GetBlob(ctx, m.did, c)
 	if err != nil {
-		return 0, rhizome.Errorf(opMigrate, rhizome.KindOf(err), "blob %s from the old pod: %w", c, err)
+		return 0, rhizome.Errorf(opStep, rhizome.KindOf(err), "blob %s from the old pod: %w", c, err)
 	}
 	if err := m.in.To.UploadBlob(ctx, m.cur.AccessJWT, mimeType, c, data); err != nil {
-		return 0, rhizome.Errorf(opMigrate, rhizome.KindOf(err), "blob %s to the new pod: %w", c, err)
+		return 0, rhizome.Errorf(opStep, rhizome.KindOf(err), "blob %s to the new pod: %w", c, err)
 	}
 	return int64(len(data)), nil
 }

@@ -24,7 +24,7 @@ func (m *migration) identity(ctx context.Context) (string, string, error) {
 	}
 	creds, err := m.in.To.RecommendedCredentials(ctx, m.cur.AccessJWT)
 	if err != nil {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the new pod's recommended DID credentials: %w", err)
+		return "", "", rhizome.Errorf(opStep, rhizome.KindOf(err), "the new pod's recommended DID credentials: %w", err)
 	}
 	if m.newEndpoint, err = CheckEndpoint(creds.Services[plc.ServiceAtprotoPDS].Endpoint); err != nil {
 		return "", "", err
@@ -97,19 +97,19 @@ func (m *migration) signedByOldPod(ctx context.Context, creds *Credentials) (str
 	if m.in.PLCToken == "" {
 		err := m.in.From.RequestPLCSignature(ctx, m.old.AccessJWT)
 		if notImplemented(err) {
-			return "", "", rhizome.Errorf(opMigrate, rhizome.Invalid,
+			return "", "", rhizome.Errorf(opStep, rhizome.Invalid,
 				"the old pod cannot sign the identity update: it does not implement com.atproto.identity.requestPlcOperationSignature "+
 					"and signPlcOperation (Rhizome pods do not yet). Sign it with your own rotation key: --phrase-file FILE or --key NAME: %w", err)
 		}
 		if err != nil {
 			return "", "", err
 		}
-		return "", "", rhizome.E(opMigrate, rhizome.Invalid,
+		return "", "", rhizome.E(opStep, rhizome.Invalid,
 			"the old pod has emailed the account a confirmation token; run the same command again with --plc-token TOKEN to continue").Named("PlcTokenRequired")
 	}
 	op, err := m.in.From.SignPLCOperation(ctx, m.old.AccessJWT, m.in.PLCToken, creds)
 	if notImplemented(err) {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.Invalid,
+		return "", "", rhizome.Errorf(opStep, rhizome.Invalid,
 			"the old pod does not implement com.atproto.identity.signPlcOperation (Rhizome pods do not yet); sign with --phrase-file or --key: %w", err)
 	}
 	if err != nil {
@@ -123,7 +123,7 @@ func (m *migration) signedByOldPod(ctx context.Context, creds *Credentials) (str
 	if err := m.in.To.SubmitPLCOperation(ctx, m.cur.AccessJWT, op); notImplemented(err) {
 		via = "the directory"
 		if err := m.t.Dir.Submit(ctx, m.did, op); err != nil {
-			return "", "", rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the directory refused the operation: %w", err)
+			return "", "", rhizome.Errorf(opStep, rhizome.KindOf(err), "the directory refused the operation: %w", err)
 		}
 	} else if err != nil {
 		return "", "", err

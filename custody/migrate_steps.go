@@ -23,14 +23,14 @@ func (m *migration) signIn(ctx context.Context) (string, string, error) {
 	s, err := m.in.From.CreateSession(ctx, m.in.Identifier, m.in.Password)
 	if err != nil {
 		if rhizome.Is(err, rhizome.Unauthorized) || rhizome.NameOf(err) == "AuthenticationRequired" {
-			return "", "", rhizome.Errorf(opMigrate, rhizome.Unauthorized, "the old pod refused %q and that password: %w", m.in.Identifier, err)
+			return "", "", rhizome.Errorf(opStep, rhizome.Unauthorized, "the old pod refused %q and that password: %w", m.in.Identifier, err)
 		}
 		return "", "", err
 	}
 	m.old = s
 	did, err := plc.ParseDID(s.DID)
 	if err != nil {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.Invalid, "%s: only did:plc identities can be moved by this tool: %w", s.DID, err)
+		return "", "", rhizome.Errorf(opStep, rhizome.Invalid, "%s: only did:plc identities can be moved by this tool: %w", s.DID, err)
 	}
 	m.did, m.res.DID, m.res.Handle = did, did, s.Handle
 	if err := m.checkDID(ctx); err != nil {
@@ -53,17 +53,17 @@ func (m *migration) checkPods(ctx context.Context) error {
 		return err
 	}
 	if m.from == m.to {
-		return rhizome.Errorf(opMigrate, rhizome.Invalid, "--from and --to are the same pod (%s)", m.from)
+		return rhizome.Errorf(opStep, rhizome.Invalid, "--from and --to are the same pod (%s)", m.from)
 	}
 	fromDID, err := m.in.From.ServiceDID(ctx)
 	if err != nil {
-		return rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the old pod %s does not answer: %w", m.from, err)
+		return rhizome.Errorf(opStep, rhizome.KindOf(err), "the old pod %s does not answer: %w", m.from, err)
 	}
 	if m.toDID, err = m.in.To.ServiceDID(ctx); err != nil {
-		return rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the new pod %s does not answer: %w", m.to, err)
+		return rhizome.Errorf(opStep, rhizome.KindOf(err), "the new pod %s does not answer: %w", m.to, err)
 	}
 	if fromDID == m.toDID {
-		return rhizome.Errorf(opMigrate, rhizome.Invalid, "--from and --to are the same pod (both are %s)", fromDID)
+		return rhizome.Errorf(opStep, rhizome.Invalid, "--from and --to are the same pod (both are %s)", fromDID)
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func (m *migration) checkDID(ctx context.Context) error {
 	case m.to:
 		m.identityIsDone = true
 	default:
-		return rhizome.Errorf(opMigrate, rhizome.Invalid, "%s names %q as its PDS, neither %s nor %s", m.did, pds, m.from, m.to)
+		return rhizome.Errorf(opStep, rhizome.Invalid, "%s names %q as its PDS, neither %s nor %s", m.did, pds, m.from, m.to)
 	}
 	if m.in.Signer != nil {
 		return canSign(l, m.in.Signer)
@@ -111,17 +111,17 @@ func (m *migration) account(ctx context.Context) (string, string, error) {
 	default:
 		m.exists = true
 		if m.cur, err = m.in.To.CreateSession(ctx, string(m.did), m.newPassword()); err != nil {
-			return "", "", rhizome.Errorf(opMigrate, rhizome.KindOf(err),
+			return "", "", rhizome.Errorf(opStep, rhizome.KindOf(err),
 				"%s has an account on %s already (%s), but the password does not open it: %w", m.did, m.to, st.Status, err)
 		}
 		return already("the account exists on %s (%s); signed in", m.to, orActive(st.Status))
 	}
 	if !m.old.IsActive() {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.Invalid, "the account is deactivated on %s and has none on %s; activate it on the old pod first", m.from, m.to)
+		return "", "", rhizome.Errorf(opStep, rhizome.Invalid, "the account is deactivated on %s and has none on %s; activate it on the old pod first", m.from, m.to)
 	}
 	tok, err := m.in.From.ServiceAuth(ctx, m.old.AccessJWT, m.toDID, string(lxmCreateAccount), 10*time.Minute)
 	if err != nil {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the old pod would not vouch for the account (getServiceAuth): %w", err)
+		return "", "", rhizome.Errorf(opStep, rhizome.KindOf(err), "the old pod would not vouch for the account (getServiceAuth): %w", err)
 	}
 	a := m.newAccount(tok)
 	if m.in.DryRun {
@@ -173,7 +173,7 @@ func (m *migration) repository(ctx context.Context) (string, string, error) {
 		if m.exists && m.liveOnNew(ctx) {
 			return already("the old account is deactivated and the new one live: an earlier run moved the repository")
 		}
-		return "", "", rhizome.Errorf(opMigrate, rhizome.Invalid, "the account is deactivated on %s, so its repository cannot be read; activate it there and run again", m.from)
+		return "", "", rhizome.Errorf(opStep, rhizome.Invalid, "the account is deactivated on %s, so its repository cannot be read; activate it there and run again", m.from)
 	}
 	car, err := m.in.From.download(ctx, "com.atproto.sync.getRepo", url.Values{"did": {string(m.did)}})
 	if err != nil {
@@ -181,7 +181,7 @@ func (m *migration) repository(ctx context.Context) (string, string, error) {
 	}
 	man, err := checkCAR(ctx, m.did, car.data, m.fromKey)
 	if err != nil {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the old pod's repository: %w", err)
+		return "", "", rhizome.Errorf(opStep, rhizome.KindOf(err), "the old pod's repository: %w", err)
 	}
 	blobs, err := m.in.From.listBlobs(ctx, m.did)
 	if err != nil {
@@ -280,7 +280,7 @@ func (m *migration) verify(ctx context.Context) (string, string, error) {
 		return "", "", err
 	}
 	if pds, _ := data.PDS(); pds != m.newEndpoint {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.Conflict, "%s names %s as its PDS, not %s", m.did, pds, m.newEndpoint)
+		return "", "", rhizome.Errorf(opStep, rhizome.Conflict, "%s names %s as its PDS, not %s", m.did, pds, m.newEndpoint)
 	}
 	key, err := data.SigningKey()
 	if err != nil {
@@ -296,17 +296,17 @@ func (m *migration) verifyRepo(ctx context.Context, key keys.PublicKey) (string,
 	}
 	got, err := checkCAR(ctx, m.did, car.data, key)
 	if err != nil {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.KindOf(err), "the new pod's repository: %w", err)
+		return "", "", rhizome.Errorf(opStep, rhizome.KindOf(err), "the new pod's repository: %w", err)
 	}
 	if m.oldData != "" && got.Data != m.oldData {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.Corrupt, "the new pod's tree is %s, the old pod's %s", got.Data, m.oldData)
+		return "", "", rhizome.Errorf(opStep, rhizome.Corrupt, "the new pod's tree is %s, the old pod's %s", got.Data, m.oldData)
 	}
 	missing, err := m.in.To.MissingBlobs(ctx, m.cur.AccessJWT, 10)
 	if err != nil {
 		return "", "", err
 	}
 	if len(missing) > 0 {
-		return "", "", rhizome.Errorf(opMigrate, rhizome.Corrupt, "the new pod still lacks %d or more blobs, %s first", len(missing), missing[0])
+		return "", "", rhizome.Errorf(opStep, rhizome.Corrupt, "the new pod still lacks %d or more blobs, %s first", len(missing), missing[0])
 	}
 	have, err := m.in.To.listBlobs(ctx, m.did)
 	if err != nil {

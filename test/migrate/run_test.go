@@ -134,5 +134,6 @@ func (w *world) refused(args []string, want string) migration {
 	if !strings.Contains(m.stderr, want) || !strings.Contains(m.last().Error, want) {
 		w.t.Fatalf("migrate failed without saying %q:\nstderr: %s\nlast line error: %s", want, m.stderr, m.last().Error)
 	}
+	w.t.Logf("refused (exit %d): %s", m.code, strings.TrimSpace(m.stderr))
 	return m
 }
