@@ -109,16 +109,16 @@ type migration struct {
 	in  MigrateInput
 	res *Migrated
 
-	from, to       string // the pods' endpoints
-	toDID          string // the new pod's service DID
-	did            syntax.DID
-	old, cur       *Session // signed in to the old and the new pod
-	exists         bool     // the account exists on the new pod
-	oldData        string   // the old repository's MST root
-	fromKey        keys.PublicKey
-	newEndpoint    string
-	newSigningKey  string
-	identityIsDone bool
+	from, to      string // the pods' endpoints
+	toDID         string // the new pod's service DID
+	did           syntax.DID
+	old, cur      *Session // signed in to the old and the new pod
+	exists        bool     // the account exists on the new pod
+	oldData       string   // the old repository's MST root
+	fromKey       keys.PublicKey
+	newEndpoint   string
+	newSigningKey string
+	didPDS        string // the PDS the DID named when the run began
 }
 
 // Migrate moves an account from in.From to in.To the AT Protocol way:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/rhizome-pds/rhizome"
@@ -83,16 +84,14 @@ func (m *migration) checkDID(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pds, _ := data.PDS()
-	switch pds {
-	case m.from:
+	// The DID may spell the old pod's URL otherwise (localhost for
+	// 127.0.0.1), or name the new pod already (an earlier run updated it):
+	// the identity step compares it with what the new pod recommends.
+	m.didPDS, _ = data.PDS()
+	if m.didPDS != m.to {
 		if m.fromKey, err = data.SigningKey(); err != nil {
 			return err
 		}
-	case m.to:
-		m.identityIsDone = true
-	default:
-		return rhizome.Errorf(opStep, rhizome.Invalid, "%s names %q as its PDS, neither %s nor %s", m.did, pds, m.from, m.to)
 	}
 	if m.in.Signer != nil {
 		return canSign(l, m.in.Signer)
@@ -118,6 +117,9 @@ func (m *migration) account(ctx context.Context) (string, string, error) {
 	}
 	if !m.old.IsActive() {
 		return "", "", rhizome.Errorf(opStep, rhizome.Invalid, "the account is deactivated on %s and has none on %s; activate it on the old pod first", m.from, m.to)
+	}
+	if !samePod(m.didPDS, m.from) {
+		return "", "", rhizome.Errorf(opStep, rhizome.Invalid, "%s names %q as its PDS, not the old pod %s", m.did, m.didPDS, m.from)
 	}
 	tok, err := m.in.From.ServiceAuth(ctx, m.old.AccessJWT, m.toDID, string(lxmCreateAccount), 10*time.Minute)
 	if err != nil {
@@ -155,6 +157,15 @@ func (m *migration) newAccount(token string) Account {
 		a.Email = m.old.Email
 	}
 	return a
+}
+
+// samePod compares two pod URLs, taking localhost and 127.0.0.1 for one
+// host.
+func samePod(a, b string) bool {
+	norm := func(s string) string {
+		return strings.Replace(strings.TrimSuffix(s, "/"), "://localhost", "://127.0.0.1", 1)
+	}
+	return norm(a) == norm(b)
 }
 
 func orActive(status string) string {
