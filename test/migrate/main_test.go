@@ -60,28 +60,35 @@ func (w *world) file(name, content string) string {
 type account struct {
 	DID, Handle string
 	phraseFile  string // the recovery phrase: the user's rotation key
-	passFile    string // the account password
+	passFile    string // holds password
+	password    string
 	token       string // an access token on the old pod
 }
 
 // create makes an account on p whose DID lists the user's key first.
 func (w *world) create(p *podtest.Pod, name string) account {
 	w.t.Helper()
-	var c struct {
+	return w.createOn(p.URL(""), podtest.NewClient(p), name)
+}
+
+// createOn makes an account on the pod at podURL (any PDS).
+func (w *world) createOn(podURL string, c *podtest.Client, name string) account {
+	w.t.Helper()
+	var out struct {
 		DID, Handle string
 		Phrase      []string
 	}
 	pass := w.file(name+".password", "password-"+name+"\n")
-	args := []string{"identity", "create", "--pod", p.URL(""), "--handle", name + ".test", "--email", name + "@example.test",
+	args := []string{"identity", "create", "--pod", podURL, "--handle", name + ".test", "--email", name + "@example.test",
 		"--password-file", pass, "--keystore", filepath.Join(w.tmp, "keystore-"+name),
 		"--passphrase-file", w.file(name+".passphrase", "a long passphrase of "+name+"\n"), "--plc", w.dir.URL, "--json"}
 	r, err := podtest.Run(context.Background(), w.bin, nil, args...)
-	if err != nil || r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &c) != nil || len(c.Phrase) != 24 {
+	if err != nil || r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &out) != nil || len(out.Phrase) != 24 {
 		w.t.Fatalf("rhizome identity create: %v exit %d\n%s\n%s", err, r.Code, r.Stdout, r.Stderr)
 	}
-	a := account{DID: c.DID, Handle: c.Handle, passFile: pass,
-		phraseFile: w.file(name+".phrase", strings.Join(c.Phrase, " ")+"\n")}
-	a.token = session(w.t, podtest.NewClient(p), a.DID, "password-"+name)
+	a := account{DID: out.DID, Handle: out.Handle, passFile: pass, password: "password-" + name,
+		phraseFile: w.file(name+".phrase", strings.Join(out.Phrase, " ")+"\n")}
+	a.token = session(w.t, c, a.DID, a.password)
 	return a
 }
 
@@ -139,6 +146,7 @@ func uploadBlob(t *testing.T, c *podtest.Client, a account, into map[string][]by
 	t.Helper()
 	b := make([]byte, 1024+len(into)*37%7168)
 	rand.Read(b)
+	copy(b, "\x89PNG\r\n\x1a\n") // a PNG signature, for pods that sniff types
 	r, err := c.Do(context.Background(), http.MethodPost, "com.atproto.repo.uploadBlob", nil, a.token, "image/png", b)
 	if err != nil || !r.OK() {
 		t.Fatalf("uploadBlob: %v %s", err, r)

@@ -75,7 +75,7 @@ func TestMigrate_KilledAndResumed(t *testing.T) {
 		t.Errorf("the result counts %d records and %d blobs; want %d and %d", r.Records, r.Blobs, n, blobs)
 	}
 
-	checkComplete(t, w, acct, b, cb, want, before.RotationKeys[0])
+	checkComplete(t, w, acct, b.URL(""), cb, want, before.RotationKeys[0])
 	if st, ok := repoStatus(t, ca, acct.DID); !ok || st.Active || st.Status != "deactivated" {
 		t.Errorf("pod A's account: %+v (found %v); want deactivated", st, ok)
 	}
@@ -105,14 +105,14 @@ func pickTargets(rng *rand.Rand) []string {
 // checkComplete: pod B serves every record by CID and every blob by its
 // bytes, the preferences, a repository that verifies with the key the DID
 // names, and the DID names pod B with the user's key still first.
-func checkComplete(t *testing.T, w *world, a account, b *podtest.Pod, cb *podtest.Client, want content, userKey string) {
+func checkComplete(t *testing.T, w *world, a account, toURL string, cb *podtest.Client, want content, userKey string) {
 	t.Helper()
 	data, err := w.dir.Client().Data(context.Background(), syntax.DID(a.DID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pds, _ := data.PDS(); pds != b.URL("") {
-		t.Errorf("the DID names %s as its PDS; want pod B %s", pds, b.URL(""))
+	if pds, _ := data.PDS(); pds != toURL {
+		t.Errorf("the DID names %s as its PDS; want the new pod %s", pds, toURL)
 	}
 	if len(data.RotationKeys) == 0 || data.RotationKeys[0] != userKey {
 		t.Errorf("the DID's rotation keys are %v; want the user's %s first", data.RotationKeys, userKey)
@@ -145,7 +145,7 @@ func checkComplete(t *testing.T, w *world, a account, b *podtest.Pod, cb *podtes
 			t.Fatalf("blob %s on pod B: %v %d, %d bytes; want the %d bytes written", c, err, r.Status, len(r.Body), len(body))
 		}
 	}
-	tok := session(t, cb, a.DID, "password-alice")
+	tok := session(t, cb, a.DID, a.password)
 	var prefs struct{ Preferences json.RawMessage }
 	r, err := cb.Do(context.Background(), "GET", "app.bsky.actor.getPreferences", nil, tok, "", nil)
 	if err != nil || !r.OK() || json.Unmarshal(r.Body, &prefs) != nil {
