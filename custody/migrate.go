@@ -71,6 +71,7 @@ const (
 	StepAlready = "already" // found done by an earlier run
 	StepWould   = "would"   // a dry run's plan
 	StepChecked = "checked" // a check that changes nothing
+	StepSkipped = "skipped" // a pod cannot do it; the detail says why
 )
 
 // Step is one step's outcome.

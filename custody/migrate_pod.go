@@ -180,7 +180,7 @@ func (p *Pod) DeactivateAccount(ctx context.Context, token string) error {
 // RequestPLCSignature asks the pod to send the account the token that
 // SignPLCOperation needs (com.atproto.identity.requestPlcOperationSignature).
 func (p *Pod) RequestPLCSignature(ctx context.Context, token string) error {
-	return p.postJSON(ctx, "com.atproto.identity.requestPlcOperationSignature", token, map[string]any{}, nil)
+	return p.postEmpty(ctx, "com.atproto.identity.requestPlcOperationSignature", token)
 }
 
 // SignPLCOperation asks the pod to sign, with its rotation key, the

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rhizome-pds/rhizome"
-	"github.com/rhizome-pds/rhizome/keys"
 	"github.com/rhizome-pds/rhizome/plc"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
@@ -226,6 +225,12 @@ func (m *migration) repository(ctx context.Context) (string, string, error) {
 	return done("imported %d records (tree %s, %d bytes)", man.Records, man.Data, len(car.data))
 }
 
+// noPrefs recognises a reference PDS without an app view, which keeps no
+// preferences ("No service configured for app.bsky.actor...").
+func noPrefs(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "No service configured for app.bsky.actor.")
+}
+
 // liveOnNew reports whether the account is active on the new pod.
 func (m *migration) liveOnNew(ctx context.Context) bool {
 	st, err := m.in.To.AccountStatus(ctx, m.cur.AccessJWT)
@@ -236,8 +241,8 @@ func (m *migration) liveOnNew(ctx context.Context) bool {
 // them whole, so copying again is harmless.
 func (m *migration) preferences(ctx context.Context) (string, string, error) {
 	prefs, err := m.in.From.Preferences(ctx, m.old.AccessJWT)
-	if notImplemented(err) {
-		return StepChecked, "the old pod keeps no preferences", nil
+	if notImplemented(err) || noPrefs(err) {
+		return StepSkipped, "the old pod keeps no preferences: " + err.Error(), nil
 	}
 	if err != nil {
 		return "", "", err
@@ -248,7 +253,9 @@ func (m *migration) preferences(ctx context.Context) (string, string, error) {
 	if have, err := m.in.To.Preferences(ctx, m.cur.AccessJWT); err == nil && sameJSON(have, prefs) {
 		return already("the new pod has the same preferences (%d bytes)", len(prefs))
 	}
-	if err := m.in.To.PutPreferences(ctx, m.cur.AccessJWT, prefs); err != nil {
+	if err := m.in.To.PutPreferences(ctx, m.cur.AccessJWT, prefs); notImplemented(err) || noPrefs(err) {
+		return StepSkipped, fmt.Sprintf("the new pod keeps no preferences, so yours (%d bytes) were not copied: %v", len(prefs), err), nil
+	} else if err != nil {
 		return "", "", err
 	}
 	return done("copied the preferences (%d bytes)", len(prefs))
@@ -273,58 +280,6 @@ func (m *migration) activate(ctx context.Context) (string, string, error) {
 		return "", "", err
 	}
 	return done("activated the account on %s", m.to)
-}
-
-// verify reads the new pod back: the repository verifies with the key the
-// DID names and holds the old tree, no blob is missing, and the DID names
-// the new pod.
-func (m *migration) verify(ctx context.Context) (string, string, error) {
-	if m.in.DryRun {
-		return would("verify the new pod's repository, blobs and the DID")
-	}
-	l, err := m.t.Fetch(ctx, m.did)
-	if err != nil {
-		return "", "", err
-	}
-	data, err := l.Data()
-	if err != nil {
-		return "", "", err
-	}
-	if pds, _ := data.PDS(); pds != m.newEndpoint {
-		return "", "", rhizome.Errorf(opStep, rhizome.Conflict, "%s names %s as its PDS, not %s", m.did, pds, m.newEndpoint)
-	}
-	key, err := data.SigningKey()
-	if err != nil {
-		return "", "", err
-	}
-	return m.verifyRepo(ctx, key)
-}
-
-func (m *migration) verifyRepo(ctx context.Context, key keys.PublicKey) (string, string, error) {
-	car, err := m.in.To.download(ctx, "com.atproto.sync.getRepo", url.Values{"did": {string(m.did)}})
-	if err != nil {
-		return "", "", err
-	}
-	got, err := checkCAR(ctx, m.did, car.data, key)
-	if err != nil {
-		return "", "", rhizome.Errorf(opStep, rhizome.KindOf(err), "the new pod's repository: %w", err)
-	}
-	if m.oldData != "" && got.Data != m.oldData {
-		return "", "", rhizome.Errorf(opStep, rhizome.Corrupt, "the new pod's tree is %s, the old pod's %s", got.Data, m.oldData)
-	}
-	missing, err := m.in.To.MissingBlobs(ctx, m.cur.AccessJWT, 10)
-	if err != nil {
-		return "", "", err
-	}
-	if len(missing) > 0 {
-		return "", "", rhizome.Errorf(opStep, rhizome.Corrupt, "the new pod still lacks %d or more blobs, %s first", len(missing), missing[0])
-	}
-	have, err := m.in.To.listBlobs(ctx, m.did)
-	if err != nil {
-		return "", "", err
-	}
-	return StepChecked, fmt.Sprintf("the new pod serves %d records (tree %s, signed by the key the DID names) and %d blobs, none missing",
-		got.Records, got.Data, len(have)), nil
 }
 
 // deactivateOld deactivates the old account, unless it is already.

@@ -199,7 +199,18 @@ func (p *Pod) CreateAccount(ctx context.Context, a Account) (*Session, error) {
 
 // ActivateAccount calls com.atproto.server.activateAccount.
 func (p *Pod) ActivateAccount(ctx context.Context, token string) error {
-	return p.postJSON(ctx, "com.atproto.server.activateAccount", token, map[string]any{}, nil)
+	return p.postEmpty(ctx, "com.atproto.server.activateAccount", token)
+}
+
+// postEmpty calls a procedure that takes no input: with no body, which
+// the reference PDS insists on.
+func (p *Pod) postEmpty(ctx context.Context, nsid, token string) error {
+	resp, err := p.call(ctx, http.MethodPost, nsid, nil, token, "", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decode(nsid, resp.Body, nil)
 }
 
 func (s *Session) String() string { return fmt.Sprintf("%s (%s)", s.Handle, s.DID) }

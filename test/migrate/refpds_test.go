@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rhizome-pds/rhizome/keys"
 	"github.com/rhizome-pds/rhizome/syntax"
 	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
@@ -60,7 +61,11 @@ func startRef(t *testing.T) refPDS {
 		"PDS_DID_PLC_URL=http://localhost:"+plcPort, "PDS_SERVICE_HANDLE_DOMAINS=.test",
 		"PDS_INVITE_REQUIRED=false", "PDS_RATE_LIMITS_ENABLED=false", "PDS_CRAWLERS=",
 		"PDS_ADMIN_PASSWORD=admin-pass", "PDS_JWT_SECRET="+randHex(16), "PDS_DPOP_SECRET="+randHex(32),
-		"PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="+randHex(32), "PDS_BLOB_UPLOAD_LIMIT=104857600", "LOG_ENABLED=false")
+		"PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="+randHex(32), "PDS_BLOB_UPLOAD_LIMIT=104857600", "LOG_ENABLED=false",
+		// An app view that is never reached: with one configured the
+		// reference PDS serves app.bsky.actor.getPreferences and
+		// putPreferences itself (without, it refuses them).
+		"PDS_BSKY_APP_VIEW_URL=http://"+podtest.FreeAddr(t), "PDS_BSKY_APP_VIEW_DID=did:web:appview.invalid")
 	waitHTTP(t, "http://"+pdsAddr+"/xrpc/_health", filepath.Join(run, "pds.log"))
 	return refPDS{URL: "http://localhost:" + pdsPort, PLC: "http://localhost:" + plcPort}
 }
@@ -134,8 +139,9 @@ func waitHTTP(t *testing.T, url, logFile string) {
 // refPod is a pod the test speaks to: a Rhizome pod or the reference
 // PDS, behind the same address book.
 type refPod struct {
-	url string
-	c   *podtest.Client
+	url       string
+	c         *podtest.Client
+	reference bool // the reference PDS
 }
 
 func (p refPod) URL(path string) string { return p.url + path }
@@ -147,9 +153,18 @@ func (p refPod) URL(path string) string { return p.url + path }
 func TestMigrate_ReferencePDS(t *testing.T) {
 	ref := startRef(t)
 	w := &world{t: t, bin: podtest.Binary(t), dir: &podtest.Directory{URL: ref.PLC}, tmp: t.TempDir()}
-	r := w.pod()
-	refp := refPod{url: ref.URL, c: &podtest.Client{Base: "http://127.0.0.1:" + port(ref.URL), HC: &http.Client{Timeout: 60 * time.Second}}}
-	rp := refPod{url: r.URL(""), c: podtest.NewClient(r)}
+	// The Rhizome pod calls itself localhost too: the reference PDS takes
+	// did:web service DIDs with a port only for localhost.
+	addr := podtest.FreeAddr(t)
+	r := podtest.StartArgs(t, w.bin, addr, append(podtest.ServeArgsPLC(t.TempDir(), addr, ref.PLC), "--public-url", "http://localhost:"+port(addr)))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("--- log of the Rhizome pod ---\n%s", tail(r.Logs.String(), 8000))
+		}
+		r.Kill()
+	})
+	refp := refPod{url: ref.URL, reference: true, c: &podtest.Client{Base: "http://127.0.0.1:" + port(ref.URL), HC: &http.Client{Timeout: 60 * time.Second}}}
+	rp := refPod{url: "http://localhost:" + port(addr), c: podtest.NewClient(r)}
 
 	t.Run("Rhizome to the reference PDS", func(t *testing.T) {
 		w.t = t
@@ -185,7 +200,13 @@ func moveBetween(t *testing.T, w *world, from, to refPod, name string) {
 	for _, s := range done.last().Result.Steps {
 		t.Logf("  %-15s %-8s %s", s.Name, s.Status, s.Detail)
 	}
-	checkComplete(t, w, acct, to.url, to.c, want, before.RotationKeys[0])
+	var pastKey keys.PublicKey
+	if to.reference {
+		if pastKey, err = before.SigningKey(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkComplete(t, w, acct, to.url, to.c, want, before.RotationKeys[0], pastKey)
 	if st, ok := repoStatus(t, from.c, acct.DID); !ok || st.Active {
 		t.Errorf("the old account on %s: %+v (found %v); want deactivated", from.url, st, ok)
 	}
