@@ -3,11 +3,13 @@ package migrate
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +18,8 @@ import (
 	"github.com/rhizome-pds/rhizome/keys"
 	"github.com/rhizome-pds/rhizome/syntax"
 	"github.com/rhizome-pds/rhizome/test/internal/podtest"
+
+	_ "modernc.org/sqlite" // reads the reference PDS's token table
 )
 
 // refPeers is ../shared/peers seen from the module root (or $REF_PEERS).
@@ -35,6 +39,7 @@ func refPeers(t *testing.T) string {
 // (@did-plc/server), from ../shared/peers, on free loopback ports.
 type refPDS struct {
 	URL, PLC string // both spelled with localhost: the reference PDS refuses IP hosts in DIDs
+	Data     string // its data folder
 }
 
 // startRef starts the reference PDS and its directory the way
@@ -67,7 +72,7 @@ func startRef(t *testing.T) refPDS {
 		// putPreferences itself (without, it refuses them).
 		"PDS_BSKY_APP_VIEW_URL=http://"+podtest.FreeAddr(t), "PDS_BSKY_APP_VIEW_DID=did:web:appview.invalid")
 	waitHTTP(t, "http://"+pdsAddr+"/xrpc/_health", filepath.Join(run, "pds.log"))
-	return refPDS{URL: "http://localhost:" + pdsPort, PLC: "http://localhost:" + plcPort}
+	return refPDS{URL: "http://localhost:" + pdsPort, PLC: "http://localhost:" + plcPort, Data: filepath.Join(run, "data")}
 }
 
 func port(addr string) string { return addr[strings.LastIndexByte(addr, ':')+1:] }
@@ -174,6 +179,69 @@ func TestMigrate_ReferencePDS(t *testing.T) {
 		w.t = t
 		moveBetween(t, w, refp, rp, "reed")
 	})
+	t.Run("the reference PDS to Rhizome, signed by the reference PDS", func(t *testing.T) {
+		w.t = t
+		signedByOldPod(t, w, ref, refp, rp)
+	})
+}
+
+// signedByOldPod moves an account the reference PDS made with no key of
+// the user's: the first run stops for the token the old pod emails, the
+// second, with --plc-token, has the old pod sign the update
+// (signPlcOperation) and submits it to the directory (Rhizome pods do not
+// take submitPlcOperation).
+func signedByOldPod(t *testing.T, w *world, ref refPDS, from, to refPod) {
+	in := map[string]string{"handle": "pia.test", "email": "pia@example.test", "password": "password-pia"}
+	var s struct{ DID, Handle, AccessJwt string }
+	from.c.MustCall(t, "com.atproto.server.createAccount", "", in, &s)
+	acct := account{DID: s.DID, Handle: s.Handle, token: s.AccessJwt, password: "password-pia", passFile: w.file("pia.password", "password-pia\n")}
+	want := fill(t, from.c, acct, 300, 5)
+	before, err := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"migrate", "--from", from.url, "--to", to.url, "--account", acct.Handle,
+		"--password-file", acct.passFile, "--plc", w.dir.URL, "--state-dir", w.tmp + "/migrate-state", "--json"}
+	w.refused(args, "run the same command again with --plc-token")
+	if mid, _ := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID)); mid == nil || !slices.Equal(mid.RotationKeys, before.RotationKeys) {
+		t.Fatalf("the DID changed before the token was given: %+v", mid)
+	}
+	done := w.mustMigrate(append(args, "--plc-token", plcToken(t, ref, acct.DID)))
+	for _, s := range done.last().Result.Steps {
+		t.Logf("  %-15s %-8s %s", s.Name, s.Status, s.Detail)
+	}
+	pastKey, err := before.SigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkComplete(t, w, acct, to.url, to.c, want, "", pastKey)
+	after, err := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(after.RotationKeys, before.RotationKeys[0]) {
+		t.Errorf("the reference PDS's rotation key %s is still in the DID: %v", before.RotationKeys[0], after.RotationKeys)
+	}
+	if st, ok := repoStatus(t, from.c, acct.DID); !ok || st.Active {
+		t.Errorf("the old account on the reference PDS: %+v (found %v); want deactivated", st, ok)
+	}
+}
+
+// plcToken reads the token the reference PDS "emailed" (it keeps it in
+// its account database; no mail leaves this machine).
+func plcToken(t *testing.T, ref refPDS, did string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(ref.Data, "account.sqlite")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tok string
+	err = db.QueryRow(`SELECT token FROM email_token WHERE did = ? AND purpose = 'plc_operation'`, did).Scan(&tok)
+	if err != nil || tok == "" {
+		t.Fatalf("the reference PDS holds no plc_operation token for %s: %v", did, err)
+	}
+	return tok
 }
 
 // moveBetween creates an account on from, fills it, migrates it to to
