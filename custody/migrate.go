@@ -83,7 +83,7 @@ type Step struct {
 
 // Migrated is what a migration did, or in a dry run would do.
 type Migrated struct {
-	DID    syntax.DID `json:"did"`
+	DID    syntax.DID `json:"did,omitempty"` // empty if the old pod refused the sign-in
 	Handle string     `json:"handle"`
 	DryRun bool       `json:"dryRun"`
 	// Records and Blobs count the old repository; BlobsCopied and
