@@ -199,7 +199,7 @@ func (m *migration) repository(ctx context.Context) (string, string, error) {
 	}
 	m.oldData, m.res.Records, m.res.Blobs = man.Data, man.Records, len(blobs)
 	m.in.Observer.totals(man.Records, len(blobs))
-	if m.in.DryRun {
+	if !m.exists {
 		return would("import %d records (%s, rev %s, %d bytes) into %s", man.Records, man.Commit, man.Rev, len(car.data), m.to)
 	}
 	st, err := m.in.To.AccountStatus(ctx, m.cur.AccessJWT)
@@ -212,6 +212,9 @@ func (m *migration) repository(ctx context.Context) (string, string, error) {
 	}
 	if j.Data == man.Data && j.Commit != "" && j.Commit == st.RepoCommit {
 		return already("%d records: the new pod holds this tree (%s) from an earlier run", man.Records, man.Data)
+	}
+	if m.in.DryRun {
+		return would("import %d records (%s, rev %s, %d bytes) into %s", man.Records, man.Commit, man.Rev, len(car.data), m.to)
 	}
 	if err := m.in.To.upload(ctx, "com.atproto.repo.importRepo", m.cur.AccessJWT, "application/vnd.ipld.car", car.data, nil); err != nil {
 		return "", "", err
@@ -247,11 +250,14 @@ func (m *migration) preferences(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if m.in.DryRun || !m.exists {
+	if !m.exists {
 		return would("copy the preferences (%d bytes)", len(prefs))
 	}
 	if have, err := m.in.To.Preferences(ctx, m.cur.AccessJWT); err == nil && sameJSON(have, prefs) {
 		return already("the new pod has the same preferences (%d bytes)", len(prefs))
+	}
+	if m.in.DryRun {
+		return would("copy the preferences (%d bytes)", len(prefs))
 	}
 	if err := m.in.To.PutPreferences(ctx, m.cur.AccessJWT, prefs); notImplemented(err) || noPrefs(err) {
 		return StepSkipped, fmt.Sprintf("the new pod keeps no preferences, so yours (%d bytes) were not copied: %v", len(prefs), err), nil

@@ -131,6 +131,17 @@ func TestMigrate_BadInput(t *testing.T) {
 		if st, _ := repoStatus(t, cb, acct.DID); st.Active {
 			t.Error("the account is active on pod B although the DID does not name it")
 		}
+		dry := w.mustMigrate(append(slices.Clone(args), "--dry-run"))
+		wantDry := map[string]string{"sign in": "checked", "account": "already", "repository": "already", "blobs": "already",
+			"preferences": "already", "identity": "would", "activate": "would", "verify": "would", "deactivate old": "would"}
+		for _, s := range dry.last().Result.Steps {
+			if s.Status != wantDry[s.Name] {
+				t.Errorf("dry run after a partial migration: %s %s (%s); want %s", s.Name, s.Status, s.Detail, wantDry[s.Name])
+			}
+		}
+		if again := takeSnapshot(t, w, acct, ca, cb); again != mid {
+			t.Errorf("the dry run changed something:\n before %+v\n after  %+v", mid, again)
+		}
 		done := w.mustMigrate(args)
 		for _, s := range done.last().Result.Steps {
 			if s.Name == "account" && s.Status != "already" {
