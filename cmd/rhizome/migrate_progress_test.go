@@ -35,7 +35,9 @@ func TestMigrateProgress_Report(t *testing.T) {
 	t.Run("a bar of the steps", func(t *testing.T) {
 		var b bytes.Buffer
 		p := newReport[migrateCounts](&b, progressBar)
-		p.update(true, func(n *migrateCounts) { n.StepsDone, n.Phase, n.Blobs, n.BlobsTotal, n.BlobBytes = 3, "blobs", 5, 200, 2 << 20 })
+		p.update(true, func(n *migrateCounts) {
+			n.StepsDone, n.Phase, n.Blobs, n.BlobsTotal, n.BlobBytes = 3, "blobs", 5, 200, 2<<20
+		})
 		out := b.String()
 		if !strings.HasPrefix(out, "\r[######............] step 4/9 blobs") || !strings.Contains(out, "5 blobs copied of 200 (2.0 MB)") {
 			t.Fatalf("bar %q", out)
