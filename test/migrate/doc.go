@@ -14,6 +14,14 @@
 //   - TestMigrate_BadInput: a wrong password, an unreachable pod, the same
 //     pod twice, and no rotation key (Rhizome pods do not sign PLC
 //     operations for their users) each fail clearly and change nothing.
+//   - TestMigrate_ReferencePDS: the reference PDS (@atproto/pds and its
+//     PLC directory, from ../shared/peers, started on ports of the test's
+//     own; a Rhizome pod joins that directory): a 10,000-record, 200-blob
+//     account each way, killed once in the blob copy and resumed, and an
+//     account with no key of the user's moved off the reference PDS, which
+//     signs the update after its emailed token (--plc-token, read from its
+//     database). The test fails if the harness is not installed
+//     (../shared/peers/install.sh) or does not start.
 //
 // The package has no non-test code.
 package migrate
