@@ -27,7 +27,7 @@ type migrateCounts struct {
 }
 
 // migrateProgress reports a migration.
-type migrateProgress = progress[migrateCounts, *migrateCounts]
+type migrateProgress = report[migrateCounts, *migrateCounts]
 
 func (c *migrateCounts) setPhase(s string) {
 	c.Phase, c.Steps = s, migrateSteps

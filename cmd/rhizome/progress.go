@@ -41,11 +41,11 @@ type counter interface {
 	bar() string
 }
 
-// progress reports counts C: as a bar redrawn on a terminal, as JSON
+// report reports counts C: as a bar redrawn on a terminal, as JSON
 // lines (one per phase, on forced updates and every half second) for
-// pipes, or not at all. rhizome store copy counts copyCounts, rhizome
-// migrate migrateCounts.
-type progress[C any, P interface {
+// pipes, or not at all. rhizome store copy counts copyCounts (progress),
+// rhizome migrate migrateCounts.
+type report[C any, P interface {
 	*C
 	counter
 }] struct {
@@ -55,10 +55,12 @@ type progress[C any, P interface {
 	start time.Time
 	last  time.Time
 	c     C
+	// line renders the bar; nil means the counts' own bar.
+	line func(C) string
 }
 
-// copyProgress reports a store copy.
-type copyProgress = progress[copyCounts, *copyCounts]
+// progress reports a store copy.
+type progress = report[copyCounts, *copyCounts]
 
 type progressMode int
 
@@ -72,7 +74,7 @@ const (
 const progressEvery = 500 * time.Millisecond
 
 // newProgress reports a store copy's counts.
-func newProgress(w io.Writer, mode progressMode) *copyProgress {
+func newProgress(w io.Writer, mode progressMode) *progress {
 	return newReport[copyCounts](w, mode)
 }
 
@@ -80,18 +82,18 @@ func newProgress(w io.Writer, mode progressMode) *copyProgress {
 func newReport[C any, P interface {
 	*C
 	counter
-}](w io.Writer, mode progressMode) *progress[C, P] {
-	return &progress[C, P]{w: w, mode: mode, start: time.Now()}
+}](w io.Writer, mode progressMode) *report[C, P] {
+	return &report[C, P]{w: w, mode: mode, start: time.Now()}
 }
 
 // phase starts a phase, reporting it.
-func (p *progress[C, P]) phase(name string) {
+func (p *report[C, P]) phase(name string) {
 	p.update(true, func(c *C) { P(c).setPhase(name) })
 }
 
 // update changes the counts and reports them if force or if the last
 // report is old enough.
-func (p *progress[C, P]) update(force bool, fn func(*C)) {
+func (p *report[C, P]) update(force bool, fn func(*C)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fn(&p.c)
@@ -105,7 +107,7 @@ func (p *progress[C, P]) update(force bool, fn func(*C)) {
 }
 
 // counts returns a copy of the counts.
-func (p *progress[C, P]) counts() C {
+func (p *report[C, P]) counts() C {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.c
@@ -113,20 +115,24 @@ func (p *progress[C, P]) counts() C {
 
 // finish writes the last report: the JSON line with done set, or the
 // bar's final state and a new line.
-func (p *progress[C, P]) finish() {
+func (p *report[C, P]) finish() {
 	p.update(true, func(c *C) { P(c).setPhase("done"); P(c).setDone() })
 	if p.mode == progressBar {
 		fmt.Fprintln(p.w)
 	}
 }
 
-func (p *progress[C, P]) write() {
+func (p *report[C, P]) write() {
 	switch p.mode {
 	case progressJSON:
 		b, _ := json.Marshal(p.c)
 		p.w.Write(append(b, '\n'))
 	case progressBar:
-		fmt.Fprintf(p.w, "\r%s\033[K", P(&p.c).bar())
+		line := P(&p.c).bar()
+		if p.line != nil {
+			line = p.line(p.c)
+		}
+		fmt.Fprintf(p.w, "\r%s\033[K", line)
 	}
 }
 

@@ -233,7 +233,7 @@ type copier struct {
 	bfrom, bto  blobstore.Store // nil without --blobs-from/--blobs-to
 	keyring     *keys.Keyring
 	keyringPath string
-	prog        *copyProgress
+	prog        *progress
 	// temps are the source's temporary blobs by account, read once.
 	temps map[string][]store.Blob
 	// chunkBlocks and chunkBytes bound one write to the target.
