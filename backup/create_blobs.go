@@ -86,7 +86,7 @@ func (c *creator) preferences(ctx context.Context) error {
 	if s.DID != string(c.in.DID) {
 		return rhizome.Errorf(opCreate, rhizome.Invalid, "%s signs in as %s, not %s", c.in.Login, s.DID, c.in.DID)
 	}
-	prefs, err := c.in.Pod.GetPreferences(ctx, s.AccessJWT)
+	prefs, err := c.in.Pod.Preferences(ctx, s.AccessJWT)
 	if notImplemented(err) {
 		c.m.PreferencesNote = "not saved: the pod does not serve app.bsky.actor.getPreferences"
 		return nil

@@ -132,17 +132,14 @@ func saveBlobs(ctx context.Context, pod *Pod, did syntax.DID, dir string) ([]Blo
 }
 
 func saveBlob(ctx context.Context, pod *Pod, did syntax.DID, c cid.CID, dir string) (BlobEntry, error) {
-	got, err := pod.download(ctx, "com.atproto.sync.getBlob", url.Values{"did": {string(did)}, "cid": {c.String()}})
+	b, mimeType, err := pod.GetBlob(ctx, did, c)
 	if err != nil {
 		return BlobEntry{}, err
 	}
-	if !c.Matches(got.data) {
-		return BlobEntry{}, rhizome.Errorf(opBackup, rhizome.Corrupt, "blob %s: the pod sent bytes that do not hash to it", c)
-	}
-	if err := os.WriteFile(filepath.Join(dir, BackupBlobs, c.String()), got.data, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, BackupBlobs, c.String()), b, 0o600); err != nil {
 		return BlobEntry{}, rhizome.E(opBackup, rhizome.Other, err)
 	}
-	return BlobEntry{CID: c.String(), MimeType: got.mimeType, Size: int64(len(got.data))}, nil
+	return BlobEntry{CID: c.String(), MimeType: mimeType, Size: int64(len(b))}, nil
 }
 
 // download is a fetched body with its media type.

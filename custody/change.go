@@ -173,7 +173,14 @@ func factsOf(d *plc.Document) docFacts {
 	f := docFacts{ID: d.ID, AlsoKnownAs: slices.Clone(d.AlsoKnownAs),
 		Methods: map[string]string{}, Services: map[string]plc.Service{}}
 	for _, vm := range d.VerificationMethod {
-		f.Methods[fragment(vm.ID)] = vm.PublicKeyMultibase
+		// Directories may write a key in a legacy form (the reference
+		// directory: an uncompressed secp256k1 point, no multicodec);
+		// compare the keys, not the spelling.
+		mb := vm.PublicKeyMultibase
+		if k, err := keys.ParseVerificationMethod(vm.Type, mb); err == nil {
+			mb = k.Multibase()
+		}
+		f.Methods[fragment(vm.ID)] = mb
 	}
 	for _, s := range d.Service {
 		f.Services[fragment(s.ID)] = plc.Service{Type: s.Type, Endpoint: s.ServiceEndpoint}

@@ -35,6 +35,13 @@
 // createAccount for the existing DID on a service token signed by the
 // user's rotation key, and the repository and blobs are imported.
 //
+// [Tool.Migrate] moves an account between two live pods the way the AT
+// Protocol's migration guide describes (service auth from the old pod,
+// createAccount deactivated, importRepo, the blobs listMissingBlobs names,
+// preferences, the identity update, activate, deactivate the old), each
+// step first checking whether an earlier run did it, so that running it
+// again after an interruption continues where it stopped.
+//
 // Errors are *rhizome.Error: Invalid for a change the rules or the DID's
 // state forbid, Forbidden when the user's key lacks the authority,
 // Conflict when the directory's answer does not match what was submitted,

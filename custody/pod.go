@@ -106,7 +106,12 @@ func (p *Pod) postJSON(ctx context.Context, nsid, token string, in, out any) err
 
 // getJSON calls a query and decodes its output into out.
 func (p *Pod) getJSON(ctx context.Context, nsid string, q url.Values, out any) error {
-	resp, err := p.call(ctx, http.MethodGet, nsid, q, "", "", nil)
+	return p.getJSONAs(ctx, nsid, q, "", out)
+}
+
+// getJSONAs calls a query with a bearer token (empty: none).
+func (p *Pod) getJSONAs(ctx context.Context, nsid string, q url.Values, token string, out any) error {
+	resp, err := p.call(ctx, http.MethodGet, nsid, q, token, "", nil)
 	if err != nil {
 		return err
 	}
@@ -169,6 +174,7 @@ type Session struct {
 	Handle     string `json:"handle"`
 	AccessJWT  string `json:"accessJwt"`
 	RefreshJWT string `json:"refreshJwt"`
+	Email      string `json:"email"`
 	Active     *bool  `json:"active"`
 	Status     string `json:"status"`
 }
@@ -193,7 +199,18 @@ func (p *Pod) CreateAccount(ctx context.Context, a Account) (*Session, error) {
 
 // ActivateAccount calls com.atproto.server.activateAccount.
 func (p *Pod) ActivateAccount(ctx context.Context, token string) error {
-	return p.postJSON(ctx, "com.atproto.server.activateAccount", token, map[string]any{}, nil)
+	return p.postEmpty(ctx, "com.atproto.server.activateAccount", token)
+}
+
+// postEmpty calls a procedure that takes no input: with no body, which
+// the reference PDS insists on.
+func (p *Pod) postEmpty(ctx context.Context, nsid, token string) error {
+	resp, err := p.call(ctx, http.MethodPost, nsid, nil, token, "", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decode(nsid, resp.Body, nil)
 }
 
 func (s *Session) String() string { return fmt.Sprintf("%s (%s)", s.Handle, s.DID) }

@@ -58,7 +58,11 @@ func (t *Tool) Restore(ctx context.Context, in RestoreInput, signer keys.Signer)
 		return nil, err
 	}
 	res := &Restored{Manifest: m}
-	if res.Change, res.Dropped, err = t.pointAt(ctx, in, signer, key); err != nil {
+	tg := target{endpoint: in.Pod.URL, key: key}
+	if !in.KeepRotationKeys {
+		tg.rotation = onlyKey(signer.PublicKey().DIDKey())
+	}
+	if res.Change, res.Dropped, err = t.pointAt(ctx, in.DID, signer, tg); err != nil {
 		return nil, err
 	}
 	if in.Handle == "" {
@@ -99,10 +103,24 @@ func loadBackup(ctx context.Context, in RestoreInput) (*Manifest, []byte, error)
 	return m, car, nil
 }
 
-// pointAt names the pod and key in the DID, dropping other rotation keys
-// unless asked not to. It does nothing if the DID names them already.
-func (t *Tool) pointAt(ctx context.Context, in RestoreInput, signer keys.Signer, key string) (*Change, []string, error) {
-	l, err := t.Fetch(ctx, in.DID)
+// target is what a DID is to name: a PDS endpoint, its signing key, and
+// the rotation keys that follow the current ones.
+type target struct {
+	endpoint, key string
+	rotation      func(current []string) []string
+}
+
+// onlyKey keeps only mine among the rotation keys.
+func onlyKey(mine string) func([]string) []string {
+	return func(cur []string) []string {
+		return slices.DeleteFunc(slices.Clone(cur), func(k string) bool { return k != mine })
+	}
+}
+
+// pointAt makes the DID name tg, signed by signer, and returns the
+// rotation keys it removed. It does nothing if the DID names tg already.
+func (t *Tool) pointAt(ctx context.Context, did syntax.DID, signer keys.Signer, tg target) (*Change, []string, error) {
+	l, err := t.Fetch(ctx, did)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,22 +128,22 @@ func (t *Tool) pointAt(ctx context.Context, in RestoreInput, signer keys.Signer,
 	if err != nil {
 		return nil, nil, err
 	}
-	mine := signer.PublicKey().DIDKey()
-	var drop []string
-	if !in.KeepRotationKeys {
-		drop = slices.DeleteFunc(slices.Clone(data.RotationKeys), func(k string) bool { return k == mine })
-	}
-	ep, err := CheckEndpoint(in.Pod.URL)
+	ep, err := CheckEndpoint(tg.endpoint)
 	if err != nil {
 		return nil, nil, err
 	}
-	if pds, _ := data.PDS(); pds == ep && data.VerificationMethods[plc.VerificationMethodAtproto] == key && len(drop) == 0 {
+	next := data.RotationKeys
+	if tg.rotation != nil {
+		next = tg.rotation(slices.Clone(data.RotationKeys))
+	}
+	drop := slices.DeleteFunc(slices.Clone(data.RotationKeys), func(k string) bool { return slices.Contains(next, k) })
+	if pds, _ := data.PDS(); pds == ep && data.VerificationMethods[plc.VerificationMethodAtproto] == tg.key && slices.Equal(next, data.RotationKeys) {
 		return nil, nil, nil
 	}
-	ch, err := t.Update(ctx, in.DID, signer, func(op *plc.Operation) error {
+	ch, err := t.Update(ctx, did, signer, func(op *plc.Operation) error {
 		op.Services[plc.ServiceAtprotoPDS] = plc.Service{Type: plc.ServiceTypePDS, Endpoint: ep}
-		op.VerificationMethods[plc.VerificationMethodAtproto] = key
-		op.RotationKeys = slices.DeleteFunc(op.RotationKeys, func(k string) bool { return slices.Contains(drop, k) })
+		op.VerificationMethods[plc.VerificationMethodAtproto] = tg.key
+		op.RotationKeys = next
 		return nil
 	})
 	return ch, drop, err
@@ -191,20 +209,7 @@ func uploadBlob(ctx context.Context, in RestoreInput, s *Session, b BlobEntry) e
 	if !c.Matches(data) {
 		return rhizome.Errorf(opRestore, rhizome.Corrupt, "blob %s in the backup does not hash to its name", b.CID)
 	}
-	var out struct {
-		Blob struct {
-			Ref struct {
-				Link string `json:"$link"`
-			} `json:"ref"`
-		} `json:"blob"`
-	}
-	if err := in.Pod.upload(ctx, "com.atproto.repo.uploadBlob", s.AccessJWT, b.MimeType, data, &out); err != nil {
-		return err
-	}
-	if out.Blob.Ref.Link != b.CID {
-		return rhizome.Errorf(opRestore, rhizome.Corrupt, "uploaded blob %s, the pod stored %q", b.CID, out.Blob.Ref.Link)
-	}
-	return nil
+	return in.Pod.UploadBlob(ctx, s.AccessJWT, b.MimeType, c, data)
 }
 
 // upload posts raw bytes.

@@ -184,11 +184,14 @@ func (p *PDS) SetStatus(ctx context.Context, did syntax.DID, st store.Status) er
 	if a.Status == st {
 		return nil // no change, no event
 	}
-	u := store.AccountUpdate{Status: &st, Events: []store.Event{accountEvent(did, st)}}
+	u := store.AccountUpdate{Status: &st, Events: statusEvents(a, st)}
 	if err := p.store.UpdateAccount(ctx, did, u); err != nil {
 		return notFoundAs(err, "AccountNotFound")
 	}
 	p.notify()
+	if goesLive(a.Status, st) {
+		return p.announceHead(ctx, did)
+	}
 	if st != store.Active {
 		return p.store.DeleteRefreshTokens(ctx, did, "")
 	}

@@ -31,7 +31,11 @@ type Config struct {
 	MaxBlobSize int64
 	// TempBlobGrace is how long an unreferenced blob is kept (default 1 h).
 	TempBlobGrace time.Duration
-	Logger        *slog.Logger
+	// RotationKeys are the did:keys the pod signs its accounts' PLC
+	// operations with, recommended to accounts moving here
+	// (getRecommendedDidCredentials).
+	RotationKeys []string
+	Logger       *slog.Logger
 }
 
 // Schemas validates records against lexicons.

@@ -348,12 +348,12 @@ func TestPDS_LifecycleEvents(t *testing.T) {
 		got = append(got, desc)
 	}
 	want := []string{"identity(alice.test)", "account(true,<nil>)", "commit(since=<nil>,ops=0)",
-		"account(false,deactivated)", "account(true,<nil>)", "identity(alicia.test)"}
+		"account(false,deactivated)", "identity(alice.test)", "account(true,<nil>)", "sync", "identity(alicia.test)"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("events\n got %v\nwant %v", got, want)
 	}
-	if notified != 4 {
-		t.Fatalf("OnEvent called %d times, want 4 (one per write that appended events)", notified)
+	if notified != 5 {
+		t.Fatalf("OnEvent called %d times, want 5 (one per write that appended events; activation is two)", notified)
 	}
 }
 

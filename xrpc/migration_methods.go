@@ -11,6 +11,13 @@ import (
 // pod (createAccount with a did is in serverRoutes).
 func (s *Server) migrationRoutes() {
 	s.handle("com.atproto.server.reserveSigningKey", http.MethodPost, public, reserveSigningKey)
+	s.handle("com.atproto.identity.getRecommendedDidCredentials", http.MethodGet, user, recommendedCredentials).scopes(anyGrant)
+}
+
+// recommendedCredentials answers what the caller's PLC operation should
+// name for this pod to host it.
+func recommendedCredentials(c *call) (any, error) {
+	return c.s.pds.RecommendedCredentials(c.ctx, c.caller.DID)
 }
 
 // reserveSigningKey reserves a repository signing key for a DID that is

@@ -26,6 +26,7 @@ var commands = []command{
 	{"bench", "load-test any PDS: createRecord, getRecord, listRecords, applyWrites, getRepo", runBench},
 	{"car", "verify or inspect repository CAR files (car verify FILE)", runCAR},
 	{"store", "move a pod to another store, verified: store copy --from DB --to DB (store help)", runStore},
+	{"migrate", "move your account to another pod: migrate --from URL --to URL --account ID (migrate help)", runMigrate},
 	{"grants", "the apps you allowed to use your account: list, revoke (grants help)", runGrants},
 	{"identity", "your identity under keys you hold: create, show, audit, change, recover, move (identity help)", runIdentity},
 	{"backup", "encrypted, incremental backups of an account: create, list, verify, restore (backup help)", runBackup},

@@ -96,7 +96,8 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
-	p, err := pds.New(pds.Config{PublicURL: cfg.publicURL, HandleDomains: cfg.domains(), InviteRequired: cfg.inviteRequired, Logger: log},
+	p, err := pds.New(pds.Config{PublicURL: cfg.publicURL, HandleDomains: cfg.domains(), InviteRequired: cfg.inviteRequired, Logger: log,
+		RotationKeys: []string{rotation.PublicKey().DIDKey()}},
 		pds.Deps{Store: st, Blobs: blobs, Keyring: kr, Identities: ids, Schemas: schemas, Secret: secret, OnEvent: onEvent, Reserved: reserved,
 			Turns: repoTurns(st)})
 	if err != nil {

@@ -37,19 +37,35 @@ type copyCounts struct {
 	Done          bool  `json:"done,omitempty"`
 }
 
-// progress reports a copy's counts: as a bar redrawn on a terminal, as
-// JSON lines (one per account, per phase and every half second) for
-// pipes, or not at all.
-type progress struct {
+// counter is what a progress report counts: a struct whose pointer sets
+// the common fields and draws the one-line bar.
+type counter interface {
+	setPhase(string)
+	setElapsed(ms int64)
+	setDone()
+	bar() string
+}
+
+// report reports counts C: as a bar redrawn on a terminal, as JSON
+// lines (one per phase, on forced updates and every half second) for
+// pipes, or not at all. rhizome store copy counts copyCounts (progress),
+// rhizome migrate migrateCounts.
+type report[C any, P interface {
+	*C
+	counter
+}] struct {
 	mu    sync.Mutex
 	w     io.Writer
 	mode  progressMode
 	start time.Time
 	last  time.Time
-	c     copyCounts
-	// line renders the bar; nil means bar (a store copy's).
-	line func(copyCounts) string
+	c     C
+	// line renders the bar; nil means the counts' own bar.
+	line func(C) string
 }
+
+// progress reports a store copy.
+type progress = report[copyCounts, *copyCounts]
 
 type progressMode int
 
@@ -62,18 +78,27 @@ const (
 // progressEvery is how often a line is written while counts change.
 const progressEvery = 500 * time.Millisecond
 
+// newProgress reports a store copy's counts.
 func newProgress(w io.Writer, mode progressMode) *progress {
-	return &progress{w: w, mode: mode, start: time.Now()}
+	return newReport[copyCounts](w, mode)
+}
+
+// newReport reports counts of type C.
+func newReport[C any, P interface {
+	*C
+	counter
+}](w io.Writer, mode progressMode) *report[C, P] {
+	return &report[C, P]{w: w, mode: mode, start: time.Now()}
 }
 
 // phase starts a phase, reporting it.
-func (p *progress) phase(name string) {
-	p.update(true, func(c *copyCounts) { c.Phase = name })
+func (p *report[C, P]) phase(name string) {
+	p.update(true, func(c *C) { P(c).setPhase(name) })
 }
 
 // update changes the counts and reports them if force or if the last
 // report is old enough.
-func (p *progress) update(force bool, fn func(*copyCounts)) {
+func (p *report[C, P]) update(force bool, fn func(*C)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fn(&p.c)
@@ -82,12 +107,12 @@ func (p *progress) update(force bool, fn func(*copyCounts)) {
 		return
 	}
 	p.last = now
-	p.c.ElapsedMillis = now.Sub(p.start).Milliseconds()
+	P(&p.c).setElapsed(now.Sub(p.start).Milliseconds())
 	p.write()
 }
 
 // counts returns a copy of the counts.
-func (p *progress) counts() copyCounts {
+func (p *report[C, P]) counts() C {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.c
@@ -95,26 +120,31 @@ func (p *progress) counts() copyCounts {
 
 // finish writes the last report: the JSON line with done set, or the
 // bar's final state and a new line.
-func (p *progress) finish() {
-	p.update(true, func(c *copyCounts) { c.Phase, c.Done = "done", true })
+func (p *report[C, P]) finish() {
+	p.update(true, func(c *C) { P(c).setPhase("done"); P(c).setDone() })
 	if p.mode == progressBar {
 		fmt.Fprintln(p.w)
 	}
 }
 
-func (p *progress) write() {
+func (p *report[C, P]) write() {
 	switch p.mode {
 	case progressJSON:
 		b, _ := json.Marshal(p.c)
 		p.w.Write(append(b, '\n'))
 	case progressBar:
-		line := p.line
-		if line == nil {
-			line = bar
+		line := P(&p.c).bar()
+		if p.line != nil {
+			line = p.line(p.c)
 		}
-		fmt.Fprintf(p.w, "\r%s\033[K", line(p.c))
+		fmt.Fprintf(p.w, "\r%s\033[K", line)
 	}
 }
+
+func (c *copyCounts) setPhase(s string)   { c.Phase = s }
+func (c *copyCounts) setElapsed(ms int64) { c.ElapsedMillis = ms }
+func (c *copyCounts) setDone()            { c.Done = true }
+func (c *copyCounts) bar() string         { return bar(*c) }
 
 // bar is one line: a bar of accounts done and the other counts.
 func bar(c copyCounts) string {

@@ -16,7 +16,8 @@ import (
 
 // TestFirehose_AccountLifecycle checks the events of an account's life, in
 // order: creation (#identity, #account active, genesis #commit),
-// deactivation and activation (#account), a handle change (#identity),
+// deactivation (#account), activation (#identity, #account active and
+// #sync at the current commit, as after a migration), a handle change (#identity),
 // importRepo (#sync with the signed commit) and deletion (#account
 // deleted). Changes that change nothing (deactivating twice, taking the
 // handle one has) emit nothing.
@@ -45,7 +46,7 @@ func TestFirehose_AccountLifecycle(t *testing.T) {
 	})
 	t.Run("activate", func(t *testing.T) {
 		c.MustCall(t, "com.atproto.server.activateAccount", a.access, map[string]any{}, nil)
-		lc.status(a.did, true, "")
+		lc.activated(a)
 	})
 	t.Run("update handle", func(t *testing.T) {
 		lc.handleChange(a, "life0b.test")
@@ -120,6 +121,26 @@ func (lc *lifecycle) status(did string, active bool, status string) {
 	acc := lc.next("#account").account
 	if acc.Did != did || acc.Active != active || str(acc.Status) != orNull(status) {
 		lc.t.Errorf("#account: did %s active %v status %s; want %s %v %s", acc.Did, acc.Active, str(acc.Status), did, active, orNull(status))
+	}
+}
+
+// activated checks the events of an activation: #identity, #account
+// active, and #sync naming the current commit.
+func (lc *lifecycle) activated(a account) {
+	t := lc.t
+	t.Helper()
+	if id := lc.next("#identity").identity; id.Did != a.did {
+		t.Errorf("#identity on activation: did %s; want %s", id.Did, a.did)
+	}
+	lc.status(a.did, true, "")
+	s := lc.next("#sync").sync
+	h := latestCommit(t, lc.c, a.did)
+	commit, root, err := irepo.LoadCommitFromCAR(context.Background(), bytes.NewReader(s.Blocks))
+	if err != nil {
+		t.Fatalf("#sync blocks: %v", err)
+	}
+	if s.Did != a.did || s.Rev != h.Rev || root.String() != h.CID || commit.Rev != h.Rev {
+		t.Errorf("#sync on activation: did %s rev %s commit %s; getLatestCommit says %s rev %s", s.Did, s.Rev, root, h.CID, h.Rev)
 	}
 }
 
