@@ -11,6 +11,10 @@ import (
 // corkBytes is how much a held stream buffers before it writes anyway.
 const corkBytes = 1 << 20
 
+// corkBuffers lends held streams their buffers only while they hold, so
+// a thousand idle subscribers keep no batch-sized buffer each.
+var corkBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
 // cork batches an event stream's writes. The WebSocket library flushes
 // every message to the connection, one system call each; between Hold
 // and Release those flushes land in a buffer instead, written with one
@@ -30,6 +34,9 @@ func (c *cork) Write(p []byte) (int, error) {
 	defer c.mu.Unlock()
 	if !c.held {
 		return c.Conn.Write(p)
+	}
+	if c.buf == nil {
+		c.buf = (*corkBuffers.Get().(*[]byte))[:0]
 	}
 	c.buf = append(c.buf, p...)
 	if len(c.buf) >= corkBytes {
@@ -52,7 +59,15 @@ func (c *cork) Release() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.held = false
-	return c.flushLocked()
+	err := c.flushLocked()
+	if c.buf != nil {
+		if cap(c.buf) <= corkBytes {
+			b := c.buf[:0]
+			corkBuffers.Put(&b)
+		}
+		c.buf = nil
+	}
+	return err
 }
 
 func (c *cork) flushLocked() error {
@@ -62,11 +77,7 @@ func (c *cork) flushLocked() error {
 	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	_, err := c.Conn.Write(c.buf)
 	c.Conn.SetWriteDeadline(time.Time{})
-	if cap(c.buf) > corkBytes {
-		c.buf = nil // do not keep a burst's buffer for an idle subscriber
-	} else {
-		c.buf = c.buf[:0]
-	}
+	c.buf = c.buf[:0]
 	return err
 }
 
