@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rhizome-pds/rhizome/blobstore/s3/s3test"
+	"github.com/rhizome-pds/rhizome/car"
+	"github.com/rhizome-pds/rhizome/cid"
 	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
 
@@ -183,7 +186,7 @@ func sameAsSource(t *testing.T, c *podtest.Client, accts []srcAccount) {
 	t.Helper()
 	for _, want := range accts {
 		got := want.read(t, c)
-		if got.head != want.head || !bytes.Equal(got.car, want.car) {
+		if got.head != want.head || !sameCAR(t, got.car, want.car) {
 			t.Fatalf("%s: head %s and a %d-byte CAR on the target, %s and %d bytes on the source",
 				want.did, got.head, len(got.car), want.head, len(want.car))
 		}
@@ -215,4 +218,21 @@ func checkSessions(t *testing.T, c *podtest.Client, a srcAccount) {
 	if err != nil || !r.OK() {
 		t.Fatalf("%s: refreshSession with the source's refresh token: %v %s", a.did, err, r)
 	}
+}
+
+// sameCAR reports whether two CARs hold the same roots and blocks; the
+// order of blocks is the store's and not part of the protocol.
+func sameCAR(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	read := func(p []byte) (string, map[cid.CID]string) {
+		blocks := map[cid.CID]string{}
+		roots, err := car.ReadAll(bytes.NewReader(p), func(c cid.CID, d []byte) error { blocks[c] = string(d); return nil })
+		if err != nil {
+			t.Fatalf("read CAR: %v", err)
+		}
+		return fmt.Sprint(roots), blocks
+	}
+	ra, ba := read(a)
+	rb, bb := read(b)
+	return ra == rb && maps.Equal(ba, bb)
 }
