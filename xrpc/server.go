@@ -167,7 +167,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // admit authenticates the call and applies rate limits.
 func (s *Server) admit(c *call, rt *route) error {
-	if err := s.limiter.allowIP(clientIP(c.r)); err != nil {
+	if err := s.allowIP(c); err != nil {
 		return err
 	}
 	var err error
@@ -194,6 +194,14 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	writeError(w, s.log, r, err)
+}
+
+// allowIP applies the per-IP limit to callers on the network.
+func (s *Server) allowIP(c *call) error {
+	if isInternal(c.ctx) {
+		return nil
+	}
+	return s.limiter.allowIP(clientIP(c.r))
 }
 
 func secureHeaders(h http.Header) {

@@ -36,6 +36,7 @@ type pod struct {
 	hub      *firehose.Hub
 	crawlers *firehose.Crawlers // nil without --crawlers
 	plc      http.Handler       // the embedded directory, if any
+	plcDir   plcDirectory       // the directory identities are kept in
 	cfg      *serveConfig
 	log      *slog.Logger
 }
@@ -109,7 +110,7 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	}
 	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log,
 		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second), Firehose: hub, OAuth: as})
-	return &pod{store: st, pds: p, xrpc: x, oauth: as, hub: hub, crawlers: crawlers, plc: plcHandler, log: log, cfg: cfg}, nil
+	return &pod{store: st, pds: p, xrpc: x, oauth: as, hub: hub, crawlers: crawlers, plc: plcHandler, plcDir: ids.dir, log: log, cfg: cfg}, nil
 }
 
 // newCrawlers returns the relays' notifier, or nil without --crawlers.
@@ -258,6 +259,7 @@ func (p *pod) background(ctx context.Context) {
 	if p.crawlers != nil {
 		go p.crawlers.Run(ctx)
 	}
+	p.startBackups(ctx)
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {

@@ -28,6 +28,7 @@ type serveConfig struct {
 	logFormat                                                     string
 	eventRetention                                                time.Duration
 	crawlers                                                      string
+	backup                                                        backupSchedule
 	// dbRaw and blobsRaw are --db and --blobs as given; db and blobs are
 	// them parsed (storage.go).
 	dbRaw, blobsRaw string
@@ -57,7 +58,10 @@ func serveFlags(args []string) (*serveConfig, error) {
 	inv := os.Getenv("RHIZOME_INVITE_REQUIRED") == "true"
 	fs.BoolVar(&c.inviteRequired, "invite-required", inv, "require an invite code to create an account ($RHIZOME_INVITE_REQUIRED)")
 	str(&c.crawlers, "crawlers", "RHIZOME_CRAWLERS", "", "comma-separated relay URLs asked to crawl the pod (requestCrawl) at start-up and after idle spells")
-	var retention string
+	var retention, backupEvery string
+	str(&backupEvery, "backup-every", "RHIZOME_BACKUP_EVERY", "", "take an encrypted, incremental backup of every account this often, e.g. 6h (needs --backup-to and --backup-passphrase-file)")
+	str(&c.backup.to, "backup-to", "RHIZOME_BACKUP_TO", "", "where scheduled backups go: a folder or s3://BUCKET?endpoint=…")
+	str(&c.backup.passphrase, "backup-passphrase-file", "RHIZOME_BACKUP_PASSPHRASE_FILE", "", "file whose first line is the backup archive's passphrase")
 	str(&retention, "event-retention", "RHIZOME_EVENT_RETENTION", "72h", "how long firehose events are kept for replay (at least 1h)")
 	if err := fs.Parse(args); err != nil {
 		return nil, usageErr(err.Error())
@@ -67,6 +71,14 @@ func serveFlags(args []string) (*serveConfig, error) {
 		return nil, usageErr(fmt.Sprintf("--event-retention %q: want a duration of at least 1h, like 72h", retention))
 	}
 	c.eventRetention = d
+	if backupEvery != "" {
+		if c.backup.every, err = time.ParseDuration(backupEvery); err != nil {
+			return nil, usageErr(fmt.Sprintf("--backup-every %q: want a duration like 6h", backupEvery))
+		}
+	}
+	if err := c.backup.check(); err != nil {
+		return nil, err
+	}
 	if c.db, err = parseDB(c.dbRaw, c.data); err != nil {
 		return nil, usageErr(err.Error())
 	}
