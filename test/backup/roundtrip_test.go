@@ -41,6 +41,10 @@ func TestBackup_RoundTrip(t *testing.T) {
 		ca.MustCall(t, "com.atproto.repo.createRecord", acct.token, map[string]any{"repo": acct.DID, "collection": "app.bsky.feed.post", "record": rec}, nil)
 	}
 	want := repoRecords(t, a, acct.DID)
+	prefs := []any{map[string]any{"$type": "app.bsky.actor.defs#savedFeedsPrefV2", "items": []any{
+		map[string]any{"id": "3l6", "type": "timeline", "value": "following-" + secret, "pinned": true}}}}
+	ca.MustCall(t, "app.bsky.actor.putPreferences", acct.token, map[string]any{"preferences": prefs}, nil)
+	wantPrefs := ca.MustQueryAs(t, "app.bsky.actor.getPreferences", acct.token)
 
 	id, err := age.GenerateX25519Identity()
 	must(t, err, "make an age identity")
@@ -98,7 +102,8 @@ func TestBackup_RoundTrip(t *testing.T) {
 			Records      int
 			WrittenBytes int64
 		}
-		w.run(&again, "backup", "create", "--to", archive, "--did", acct.DID, "--pod", a.URL(""), "--identity", idFile)
+		w.run(&again, "backup", "create", "--to", archive, "--did", acct.DID, "--pod", a.URL(""), "--identity", idFile,
+			"--login", acct.Handle, "--password-file", w.file("a.password", acct.password+"\n"))
 		if again.Records != len(want)+1 || again.WrittenBytes <= 0 || again.WrittenBytes*4 > snap.WrittenBytes {
 			t.Errorf("second snapshot: %+v; the first wrote %d bytes", again, snap.WrittenBytes)
 		}
@@ -135,6 +140,12 @@ func TestBackup_RoundTrip(t *testing.T) {
 			t.Errorf("blob %s differs after the restore", c)
 		}
 	}
+	var sess struct{ AccessJwt string }
+	cb.MustCall(t, "com.atproto.server.createSession", "", map[string]string{"identifier": acct.DID, "password": "new-password"}, &sess)
+	if got := cb.MustQueryAs(t, "app.bsky.actor.getPreferences", sess.AccessJwt); !bytes.Equal(got, wantPrefs) {
+		t.Errorf("preferences after the restore:\n%s\nwant\n%s", got, wantPrefs)
+	}
+	readWithOfficialClient(t, w, acct, b, want, blobs)
 }
 
 // grep fails the test if any file under dir contains a needle; it

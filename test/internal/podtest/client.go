@@ -177,3 +177,14 @@ func URIPath(uri string) string {
 	_, path, _ := strings.Cut(strings.TrimPrefix(uri, "at://"), "/")
 	return path
 }
+
+// MustQueryAs is a GET of nsid without parameters, with a session token;
+// it fails the test unless the answer is 200 and returns the body.
+func (c *Client) MustQueryAs(t testing.TB, nsid, token string) []byte {
+	t.Helper()
+	r, err := c.Do(context.Background(), http.MethodGet, nsid, nil, token, "", nil)
+	if err != nil || r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %v %s", nsid, err, r)
+	}
+	return r.Body
+}
