@@ -52,6 +52,9 @@ func (p *PDS) SignIn(ctx context.Context, identifier, password string) (store.Ac
 	if err != nil {
 		return a, err
 	}
+	if a.Status == store.Replica {
+		return store.Account{}, errReplica(a.DID)
+	}
 	if auth.CheckPassword(a.PasswordHash, password) != nil {
 		return store.Account{}, badLogin()
 	}
