@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -300,4 +301,27 @@ func listAll(t *testing.T, c *podtest.Client, did string) map[string]string {
 		c.ListCollection(t, did, coll, out)
 	}
 	return out
+}
+
+type adminRequest struct{ req *http.Request }
+
+func newAdminRequest(u string, body []byte) (adminRequest, error) {
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return adminRequest{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("admin", adminPassword)
+	return adminRequest{req}, nil
+}
+
+func (a adminRequest) do() (adminReply, error) {
+	resp, err := http.DefaultClient.Do(a.req)
+	if err != nil {
+		return adminReply{}, err
+	}
+	defer resp.Body.Close()
+	var e struct{ Error string }
+	json.NewDecoder(resp.Body).Decode(&e)
+	return adminReply{status: resp.StatusCode, name: e.Error}, nil
 }
