@@ -59,6 +59,12 @@ func (f *Follower) refreshKey(ctx context.Context) error {
 	return nil
 }
 
+func (f *Follower) state() State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.st
+}
+
 func (f *Follower) cursor() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()

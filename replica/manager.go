@@ -207,10 +207,13 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 
 // Remove stops following did and deletes the replica.
 func (m *Manager) Remove(ctx context.Context, did syntax.DID) error {
+	f := m.take(did)
 	if err := m.d.PDS.RemoveReplica(ctx, did); err != nil {
+		if f != nil {
+			m.start(m.follower(f.state()))
+		}
 		return err
 	}
-	m.take(did)
 	return m.dir.remove(did)
 }
 
@@ -222,10 +225,7 @@ func (m *Manager) Promote(ctx context.Context, did syntax.DID, password string) 
 	err := m.d.PDS.PromoteReplica(ctx, did, password)
 	if err != nil {
 		if f != nil {
-			f.mu.Lock()
-			st := f.st
-			f.mu.Unlock()
-			m.start(m.follower(st))
+			m.start(m.follower(f.state()))
 		}
 		return err
 	}
