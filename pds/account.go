@@ -155,6 +155,8 @@ func (p *PDS) checkActive(ctx context.Context, did syntax.DID) error {
 		return nil
 	case store.Takendown:
 		return rhizome.E("check account", rhizome.Forbidden, "account has been taken down").Named("RepoTakendown")
+	case store.Replica:
+		return errReplica(did)
 	}
 	return rhizome.Errorf("check account", rhizome.Forbidden, "account is %s", a.Status).Named("RepoDeactivated")
 }

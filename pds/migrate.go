@@ -22,14 +22,15 @@ func statusEvents(a store.Account, st store.Status) []store.Event {
 }
 
 // goesLive reports whether a status change activates a deactivated
-// account: how an account that moved here goes live. It is announced as
+// account (or promotes a replica): how an account that moved here goes
+// live. It is announced as
 // the account-lifecycle guide asks of a migration (and as the reference
 // PDS does on every activation): #identity, #account active, then the
 // repository's head re-signed at a new rev (#sync, see announceHead), so
 // a consumer re-reads the identity, the status and the repository from
 // this pod, signed by the key the DID now names.
 func goesLive(from, to store.Status) bool {
-	return from == store.Deactivated && to == store.Active
+	return (from == store.Deactivated || from == store.Replica) && to == store.Active
 }
 
 // announceHead signs a new commit over the repository's current tree

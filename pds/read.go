@@ -51,15 +51,15 @@ func (p *PDS) DescribeRepo(ctx context.Context, did syntax.DID) (RepoDescription
 	return RepoDescription{Account: a, Collections: colls}, err
 }
 
-// checkReadable hides repositories whose account is not active: to other
-// callers they do not exist.
+// checkReadable hides repositories whose account is not active (or a
+// replica): to other callers they do not exist.
 func (p *PDS) checkReadable(ctx context.Context, did syntax.DID) error {
 	a, err := p.store.Account(ctx, did)
 	if err != nil {
 		return notFoundAs(err, "RepoNotFound")
 	}
 	switch a.Status {
-	case store.Active:
+	case store.Active, store.Replica:
 		return nil
 	case store.Takendown:
 		return rhizome.E("read repo", rhizome.NotFound, "repository is taken down").Named("RepoTakendown")

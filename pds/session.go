@@ -65,7 +65,17 @@ func badLogin() error {
 	return rhizome.E("create session", rhizome.Unauthorized, "invalid identifier or password").Named("AuthenticationRequired")
 }
 
+// lookupLogin finds the account signing in; a replica has no sign-in
+// here (its account lives on its primary).
 func (p *PDS) lookupLogin(ctx context.Context, id string) (store.Account, error) {
+	a, err := p.findLogin(ctx, id)
+	if err == nil && a.Status == store.Replica {
+		return store.Account{}, errReplica(a.DID)
+	}
+	return a, err
+}
+
+func (p *PDS) findLogin(ctx context.Context, id string) (store.Account, error) {
 	id = strings.TrimSpace(id)
 	var a store.Account
 	var err error

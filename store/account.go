@@ -81,3 +81,9 @@ type Accounts interface {
 	// ListAccounts pages through accounts by DID (the cursor is a DID).
 	ListAccounts(ctx context.Context, p Page) ([]Account, error)
 }
+
+// Replica is the status of an account this pod keeps as a read-only copy
+// of a repository hosted elsewhere (package replica): readable like an
+// active one, never writable, and silent on the pod's firehose until it
+// is promoted to Active.
+const Replica Status = "replica"

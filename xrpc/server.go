@@ -18,6 +18,7 @@ import (
 	"github.com/rhizome-pds/rhizome/firehose"
 	"github.com/rhizome-pds/rhizome/oauth/scope"
 	"github.com/rhizome-pds/rhizome/pds"
+	"github.com/rhizome-pds/rhizome/replica"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
@@ -41,6 +42,8 @@ type Options struct {
 	// OAuth, if set, accepts DPoP-bound OAuth access tokens on user
 	// methods, each limited to what its grant's scopes allow.
 	OAuth OAuth
+	// Replicas, if set, serves the dev.rhizome.admin.*Replica methods.
+	Replicas *replica.Manager
 }
 
 // Server serves XRPC for one PDS.
@@ -102,6 +105,7 @@ func New(p *pds.PDS, opts Options) *Server {
 	s.identityRoutes()
 	s.migrationRoutes()
 	s.adminRoutes()
+	s.replicaRoutes()
 	s.streamRoutes()
 	s.grantRoutes()
 	s.prefsRoutes()

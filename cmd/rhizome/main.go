@@ -29,6 +29,7 @@ var commands = []command{
 	{"migrate", "move your account to another pod: migrate --from URL --to URL --account ID (migrate help)", runMigrate},
 	{"grants", "the apps you allowed to use your account: list, revoke (grants help)", runGrants},
 	{"identity", "your identity under keys you hold: create, show, audit, change, recover, move (identity help)", runIdentity},
+	{"replicate", "keep live copies of other pods' repositories and take one over: add, list, remove, promote (replicate help)", runReplicate},
 	{"backup", "encrypted, incremental backups of an account: create, list, verify, restore (backup help)", runBackup},
 }
 

@@ -22,6 +22,7 @@ import (
 	oauth "github.com/rhizome-pds/rhizome/oauth/server"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/plc"
+	"github.com/rhizome-pds/rhizome/replica"
 	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
 	"github.com/rhizome-pds/rhizome/xrpc"
@@ -35,8 +36,9 @@ type pod struct {
 	oauth    *oauth.Server // the authorization server (/oauth/, two well-known documents)
 	hub      *firehose.Hub
 	crawlers *firehose.Crawlers // nil without --crawlers
-	plc      http.Handler       // the embedded directory, if any
-	plcDir   plcDirectory       // the directory identities are kept in
+	replicas *replica.Manager
+	plc      http.Handler // the embedded directory, if any
+	plcDir   plcDirectory // the directory identities are kept in
 	cfg      *serveConfig
 	log      *slog.Logger
 }
@@ -108,9 +110,10 @@ func assemble(ctx context.Context, cfg *serveConfig, log *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
+	reps := newReplicas(cfg, p, ids, log)
 	x := xrpc.New(p, xrpc.Options{AdminPassword: cfg.adminPassword, Limits: lim, Logger: log,
-		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second), Firehose: hub, OAuth: as})
-	return &pod{store: st, pds: p, xrpc: x, oauth: as, hub: hub, crawlers: crawlers, plc: plcHandler, plcDir: ids.dir, log: log, cfg: cfg}, nil
+		Services: ids.service, ProxyClient: identity.GuardedClient(false, 30*time.Second), Firehose: hub, OAuth: as, Replicas: reps})
+	return &pod{store: st, pds: p, xrpc: x, oauth: as, hub: hub, crawlers: crawlers, replicas: reps, plc: plcHandler, plcDir: ids.dir, log: log, cfg: cfg}, nil
 }
 
 // newCrawlers returns the relays' notifier, or nil without --crawlers.
@@ -155,6 +158,23 @@ func newIdentities(cfg *serveConfig, st store.Store, rotation keys.Signer) (*ide
 		return nil, nil, err
 	}
 	return &identities{dir: dir, rotation: rotation, pdsURL: cfg.publicURL, resolver: res}, handler, nil
+}
+
+// newReplicas wires package replica: primaries are reached through the
+// address guard, loopback allowed only for a primary on loopback.
+func newReplicas(cfg *serveConfig, p *pds.PDS, ids *identities, log *slog.Logger) *replica.Manager {
+	return replica.New(replica.Deps{PDS: p, Inspect: ids, Dir: cfg.data, Log: log,
+		Client: func(base string) *http.Client { return identity.GuardedClient(isLoopbackURL(base), 10*time.Minute) },
+		Handle: func(ctx context.Context, did syntax.DID) (syntax.Handle, error) {
+			id, err := ids.resolver.ResolveIdentity(ctx, syntax.AtIdentifier(did))
+			if err != nil {
+				return "", err
+			}
+			if id.Handle != syntax.HandleInvalid {
+				return id.Handle, nil
+			}
+			return syntax.ParseHandle(strings.ToLower(string(id.Doc.Handle)))
+		}})
 }
 
 func isLoopbackURL(u string) bool {
@@ -255,6 +275,9 @@ func (p *pod) atprotoDID(w http.ResponseWriter, r *http.Request) {
 // background runs periodic upkeep until ctx ends.
 func (p *pod) background(ctx context.Context) {
 	go p.hub.Run(ctx)
+	if err := p.replicas.Start(ctx); err != nil {
+		p.log.Error("starting replicas", "err", err)
+	}
 	go p.listen(ctx)
 	if p.crawlers != nil {
 		go p.crawlers.Run(ctx)
@@ -291,6 +314,7 @@ func (p *pod) housekeeping(ctx context.Context) {
 }
 
 func (p *pod) close() {
+	p.replicas.Close()
 	if err := p.store.Close(); err != nil {
 		p.log.Error("closing store", "err", err)
 	}
