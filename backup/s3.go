@@ -126,6 +126,18 @@ func (t *S3) Has(ctx context.Context, name string) (bool, error) {
 	return false, s3Error(opTarget, "stat "+name, err)
 }
 
+// Delete removes an object; S3 answers a missing key with success.
+func (t *S3) Delete(ctx context.Context, name string) error {
+	k, err := t.key(name)
+	if err != nil {
+		return err
+	}
+	if err := t.c.RemoveObject(ctx, t.bucket, k, minio.RemoveObjectOptions{}); err != nil {
+		return s3Error(opTarget, "delete "+name, err)
+	}
+	return nil
+}
+
 // List lists the keys under the prefix.
 func (t *S3) List(ctx context.Context, prefix string) ([]string, error) {
 	var out []string

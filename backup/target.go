@@ -27,6 +27,8 @@ type Target interface {
 	// List returns the names under prefix (a folder, ending in "/"),
 	// sorted.
 	List(ctx context.Context, prefix string) ([]string, error)
+	// Delete removes a file (pruning); a missing one is not an error.
+	Delete(ctx context.Context, name string) error
 }
 
 // Dir is a Target in a local folder.
@@ -111,6 +113,18 @@ func (d Dir) Has(_ context.Context, name string) (bool, error) {
 		return false, nil
 	}
 	return false, rhizome.E(opTarget, rhizome.Other, err)
+}
+
+// Delete removes a file.
+func (d Dir) Delete(_ context.Context, name string) error {
+	p, err := d.path(name)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return rhizome.E(opTarget, rhizome.Other, err)
+	}
+	return nil
 }
 
 // List walks the folder under prefix, skipping temporary files.

@@ -26,6 +26,7 @@ commands:
   restore --from DIR --pod URL --email E [--snapshot ID] [--handle H] [--password-file F]
          [--phrase-file F | --key NAME [--key-passphrase-file F]] [--keep-keys]
                                             verify, then bring the account up on another pod
+  prune --from DIR --keep N                 keep each account's newest N snapshots; delete the rest and what only they needed
 
 An s3:// target takes the blob store's URL form (endpoint, region, prefix,
 create=true) and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; --from takes
@@ -62,6 +63,23 @@ var backupCommands = map[string]func(context.Context, *bkFlags) error{
 	"list":    bkList,
 	"verify":  bkVerify,
 	"restore": bkRestore,
+	"prune":   bkPrune,
+}
+
+// bkPrune keeps each account's newest --keep snapshots.
+func bkPrune(ctx context.Context, f *bkFlags) error {
+	if f.keep < 1 {
+		return usageErr("backup prune: --keep N (at least 1) is required")
+	}
+	a, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := a.Prune(ctx, f.keep)
+	if err != nil {
+		return err
+	}
+	return f.id.emit(p, fmt.Sprintf("deleted %d snapshots and %d objects; %d snapshots kept\n", p.Snapshots, p.Objects, p.Kept))
 }
 
 func bkCreate(ctx context.Context, f *bkFlags) error {

@@ -24,6 +24,7 @@ type bkFlags struct {
 	archivePassFile, keyPassphraseFile, login string
 	progressMode                              string
 	all                                       bool
+	keep                                      int
 	recipients                                multiFlag
 }
 
@@ -50,6 +51,7 @@ func newBackupFlags(name string) *bkFlags {
 	fs.StringVar(&f.login, "login", "", "create: sign in as this handle or DID to save preferences")
 	fs.StringVar(&f.progressMode, "progress", "", "bar, json or none")
 	fs.BoolVar(&f.all, "all", false, "verify: every snapshot")
+	fs.IntVar(&f.keep, "keep", 0, "prune: how many snapshots of each account to keep")
 	return f
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 type backupSchedule struct {
 	every          time.Duration
 	to, passphrase string
+	keep           int // snapshots kept per account after each round; 0 keeps all
 }
 
 func (b backupSchedule) enabled() bool { return b.every > 0 }
@@ -36,6 +39,8 @@ func (b backupSchedule) check() error {
 		return usageErr("--backup-every: want a duration like 6h")
 	case b.to == "" || b.passphrase == "":
 		return usageErr("scheduled backups need --backup-every, --backup-to and --backup-passphrase-file")
+	case b.keep < 0:
+		return usageErr("--backup-keep: want a number of snapshots, 0 to keep all")
 	}
 	return nil
 }
@@ -107,9 +112,23 @@ func (b *backupper) round(ctx context.Context) {
 			b.one(ctx, r)
 		}
 		if len(repos) < page.Limit {
+			b.prune(ctx)
 			return
 		}
 		page.Cursor = string(repos[len(repos)-1].Head.DID)
+	}
+}
+
+// prune applies --backup-keep after a round.
+func (b *backupper) prune(ctx context.Context) {
+	if b.sched.keep < 1 {
+		return
+	}
+	p, err := b.archive.Prune(ctx, b.sched.keep)
+	if err != nil {
+		b.log.Warn("scheduled backup: pruning", "err", err)
+	} else if p.Snapshots > 0 {
+		b.log.Info("scheduled backup: pruned", "snapshots", p.Snapshots, "objects", p.Objects, "kept", p.Kept)
 	}
 }
 
@@ -147,4 +166,11 @@ func (p *pod) startBackups(ctx context.Context) {
 	}
 	p.log.Info("scheduled backups", "every", p.cfg.backup.every, "to", strings.SplitN(p.cfg.backup.to, "?", 2)[0])
 	go b.run(ctx)
+}
+
+// envInt reads an integer environment twin; unset or malformed is 0
+// (a malformed value is reported by the flag check when it matters).
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
 }

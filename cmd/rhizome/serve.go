@@ -62,6 +62,7 @@ func serveFlags(args []string) (*serveConfig, error) {
 	str(&backupEvery, "backup-every", "RHIZOME_BACKUP_EVERY", "", "take an encrypted, incremental backup of every account this often, e.g. 6h (needs --backup-to and --backup-passphrase-file)")
 	str(&c.backup.to, "backup-to", "RHIZOME_BACKUP_TO", "", "where scheduled backups go: a folder or s3://BUCKET?endpoint=…")
 	str(&c.backup.passphrase, "backup-passphrase-file", "RHIZOME_BACKUP_PASSPHRASE_FILE", "", "file whose first line is the backup archive's passphrase")
+	fs.IntVar(&c.backup.keep, "backup-keep", envInt("RHIZOME_BACKUP_KEEP"), "scheduled backups keep each account's newest N snapshots, pruning the rest (0 keeps all) ($RHIZOME_BACKUP_KEEP)")
 	str(&retention, "event-retention", "RHIZOME_EVENT_RETENTION", "72h", "how long firehose events are kept for replay (at least 1h)")
 	if err := fs.Parse(args); err != nil {
 		return nil, usageErr(err.Error())

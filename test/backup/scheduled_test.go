@@ -10,62 +10,112 @@ import (
 	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
 
+// scheduled is a pod taking scheduled backups of its accounts, and one
+// account on it.
+type scheduled struct {
+	t             *testing.T
+	w             *world
+	p             *podtest.Pod
+	c             *podtest.Client
+	archive, pass string
+	did, token    string
+}
+
+func newScheduled(t *testing.T, extra ...string) *scheduled {
+	w := newWorld(t)
+	s := &scheduled{t: t, w: w, archive: filepath.Join(w.tmp, "archive"), pass: filepath.Join(w.tmp, "archive.pass")}
+	must(t, os.WriteFile(s.pass, []byte("the archive's long passphrase\n"), 0o600), "write the passphrase")
+	addr := podtest.FreeAddr(t)
+	args := append(podtest.ServeArgsPLC(filepath.Join(w.tmp, "pod"), addr, w.dir.URL),
+		append([]string{"--backup-every", "1s", "--backup-to", s.archive, "--backup-passphrase-file", s.pass}, extra...)...)
+	s.p = podtest.StartArgs(t, w.bin, addr, args)
+	t.Cleanup(s.p.Kill)
+	s.c = podtest.NewClient(s.p)
+	var acct struct{ DID, AccessJwt string }
+	s.c.MustCall(t, "com.atproto.server.createAccount", "", map[string]string{"handle": "sched.test", "email": "s@example.test", "password": "password-sched"}, &acct)
+	s.did, s.token = acct.DID, acct.AccessJwt
+	return s
+}
+
+// write creates a record and returns the commit's rev and the record's key.
+func (s *scheduled) write(record map[string]any) (rev, rkey string) {
+	var out struct {
+		URI    string
+		Commit struct{ Rev string }
+	}
+	s.c.MustCall(s.t, "com.atproto.repo.createRecord", s.token, map[string]any{"repo": s.did, "collection": "app.example.note", "record": record}, &out)
+	return out.Commit.Rev, filepath.Base(out.URI)
+}
+
+type listed struct{ DID, Rev string }
+
+func (s *scheduled) list() []listed {
+	r, err := podtest.Run(ctx, s.w.bin, nil, "backup", "list", "--from", s.archive, "--passphrase-file", s.pass, "--json")
+	if err != nil || r.Code != 0 {
+		return nil // the archive may not exist yet
+	}
+	var out []listed
+	must(s.t, json.Unmarshal([]byte(r.Stdout), &out), "decode backup list --json")
+	return out
+}
+
+// waitForRev waits until the newest snapshot is of the account at rev and
+// returns the snapshots.
+func (s *scheduled) waitForRev(rev string) []listed {
+	s.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if l := s.list(); len(l) > 0 && l[len(l)-1].DID == s.did && l[len(l)-1].Rev == rev {
+			return l
+		}
+	}
+	s.t.Fatalf("no snapshot of %s at rev %s within 30 s: %+v\n%s", s.did, rev, s.list(), s.p.Logs)
+	return nil
+}
+
+func (s *scheduled) verifyAll() {
+	s.t.Helper()
+	r, err := podtest.Run(ctx, s.w.bin, nil, "backup", "verify", "--all", "--from", s.archive, "--passphrase-file", s.pass, "--plc", s.w.dir.URL)
+	if err != nil || r.Code != 0 {
+		s.t.Fatalf("backup verify --all: %v exit %d\n%s\n%s", err, r.Code, r.Stdout, r.Stderr)
+	}
+}
+
 // TestScheduledBackups: rhizome serve --backup-every snapshots every
 // active account into one encrypted archive, again only when an account
 // changed, and the archive verifies.
 func TestScheduledBackups(t *testing.T) {
-	w := newWorld(t)
-	archive, pass := filepath.Join(w.tmp, "archive"), filepath.Join(w.tmp, "archive.pass")
-	if err := os.WriteFile(pass, []byte("the archive's long passphrase\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := podtest.FreeAddr(t)
-	args := append(podtest.ServeArgsPLC(filepath.Join(w.tmp, "pod"), addr, w.dir.URL),
-		"--backup-every", "1s", "--backup-to", archive, "--backup-passphrase-file", pass)
-	p := podtest.StartArgs(t, w.bin, addr, args)
-	defer p.Kill()
-	c := podtest.NewClient(p)
-	var acct struct{ DID, AccessJwt string }
-	c.MustCall(t, "com.atproto.server.createAccount", "", map[string]string{"handle": "sched.test", "email": "s@example.test", "password": "password-sched"}, &acct)
-	write := func(text string) string {
-		var out struct{ Commit struct{ Rev string } }
-		c.MustCall(t, "com.atproto.repo.createRecord", acct.AccessJwt, map[string]any{"repo": acct.DID, "collection": "app.example.note", "record": map[string]any{"text": text}}, &out)
-		return out.Commit.Rev
-	}
-	list := func() []struct{ DID, Rev string } {
-		r, err := podtest.Run(ctx, w.bin, nil, "backup", "list", "--from", archive, "--passphrase-file", pass, "--json")
-		var out []struct{ DID, Rev string }
-		if err != nil || r.Code != 0 {
-			return nil // the archive may not exist yet
-		}
-		if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
-			t.Fatalf("backup list --json: %v\n%s", err, r.Stdout)
-		}
-		return out
-	}
-	waitForRev := func(rev string) int {
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			snaps := list()
-			if n := len(snaps); n > 0 && snaps[n-1].DID == acct.DID && snaps[n-1].Rev == rev {
-				return n
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		t.Fatalf("no snapshot of %s at rev %s within 30 s: %+v\n%s", acct.DID, rev, list(), p.Logs)
-		return 0
-	}
-	n1 := waitForRev(write("first"))
+	s := newScheduled(t)
+	rev, _ := s.write(map[string]any{"text": "first"})
+	n1 := len(s.waitForRev(rev))
 	time.Sleep(3 * time.Second) // three rounds with nothing new
-	if n := len(list()); n != n1 {
+	if n := len(s.list()); n != n1 {
 		t.Errorf("an unchanged account was snapshotted again: %d snapshots, then %d", n1, n)
 	}
-	n2 := waitForRev(write("second"))
-	if n2 != n1+1 {
+	rev, _ = s.write(map[string]any{"text": "second"})
+	if n2 := len(s.waitForRev(rev)); n2 != n1+1 {
 		t.Errorf("after one write: %d snapshots, want %d", n2, n1+1)
 	}
-	r, err := podtest.Run(ctx, w.bin, nil, "backup", "verify", "--all", "--from", archive, "--passphrase-file", pass, "--plc", w.dir.URL)
-	if err != nil || r.Code != 0 {
-		t.Fatalf("backup verify --all: %v exit %d\n%s\n%s", err, r.Code, r.Stdout, r.Stderr)
+	s.verifyAll()
+}
+
+// TestScheduledBackups_Keep: with --backup-keep 1 each round prunes the
+// older snapshot and what only it needed (here, a blob whose record was
+// deleted): the archive shrinks and still verifies.
+func TestScheduledBackups_Keep(t *testing.T) {
+	s := newScheduled(t, "--backup-keep", "1")
+	blob, data := uploadBlob(t, s.c, s.token, 200_000)
+	rev, rkey := s.write(map[string]any{"text": "with a picture", "embed": map[string]any{"$type": "app.example.image", "image": blob}})
+	if l := s.waitForRev(rev); len(l) != 1 {
+		t.Fatalf("snapshots %+v, want one", l)
 	}
+	before := dirSize(t, s.archive)
+	var out struct{ Commit struct{ Rev string } }
+	s.c.MustCall(t, "com.atproto.repo.deleteRecord", s.token, map[string]any{"repo": s.did, "collection": "app.example.note", "rkey": rkey}, &out)
+	if l := s.waitForRev(out.Commit.Rev); len(l) != 1 {
+		t.Fatalf("after pruning: snapshots %+v, want only the newest", l)
+	}
+	if after := dirSize(t, s.archive); after > before-int64(len(data)) {
+		t.Errorf("the archive holds %d bytes after pruning, %d before: the deleted record's %d-byte blob was not swept", after, before, len(data))
+	}
+	s.verifyAll()
 }
