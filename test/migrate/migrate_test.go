@@ -50,17 +50,11 @@ func TestMigrate_KilledAndResumed(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	seed := uint64(time.Now().UnixNano())
-	if v, err := strconv.ParseUint(os.Getenv("MIGRATE_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	rng := rand.New(rand.NewPCG(seed, seed))
-	targets := pickTargets(rng)
-	t.Logf("seed %d: killing in the steps %v", seed, targets)
+	targets, delayOf := randomKills(t)
 	args := w.migrateArgs(acct, a, b)
 	start = time.Now()
 	for i, step := range targets {
-		delay := time.Duration(rng.IntN(80)) * time.Millisecond
+		delay := delayOf()
 		m := w.runMigrate(args, func(l line) (bool, time.Duration) { return l.Phase == step, delay })
 		if !m.killed {
 			t.Fatalf("kill %d (in %s after %s): the migration ended first: exit %d, last %+v\n%s", i+1, step, delay, m.code, m.last(), m.stderr)
@@ -90,6 +84,19 @@ func TestMigrate_KilledAndResumed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// randomKills picks three steps to kill a migration in and a random delay
+// for each, from MIGRATE_SEED or the clock (logged, to replay a failure).
+func randomKills(t *testing.T) ([]string, func() time.Duration) {
+	seed := uint64(time.Now().UnixNano())
+	if v, err := strconv.ParseUint(os.Getenv("MIGRATE_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	rng := rand.New(rand.NewPCG(seed, seed))
+	targets := pickTargets(rng)
+	t.Logf("seed %d: killing in the steps %v", seed, targets)
+	return targets, func() time.Duration { return time.Duration(rng.IntN(80)) * time.Millisecond }
 }
 
 // pickTargets picks three steps to kill in, in the order they run.

@@ -153,7 +153,7 @@ func (p refPod) URL(path string) string { return p.url + path }
 
 // TestMigrate_ReferencePDS moves a 10,000-record account with 200 blobs
 // from a Rhizome pod to the reference PDS and another from the reference
-// PDS to a Rhizome pod, each killed once in the blob copy and resumed,
+// PDS to a Rhizome pod, each killed three times at random steps and resumed,
 // all on the reference PLC directory.
 func TestMigrate_ReferencePDS(t *testing.T) {
 	ref := startRef(t)
@@ -245,7 +245,7 @@ func plcToken(t *testing.T, ref refPDS, did string) string {
 }
 
 // moveBetween creates an account on from, fills it, migrates it to to
-// with one kill in the blob copy, and checks the result.
+// with three kills at random steps, and checks the result.
 func moveBetween(t *testing.T, w *world, from, to refPod, name string) {
 	acct := w.createOn(from.url, from.c, name)
 	start := time.Now()
@@ -259,12 +259,16 @@ func moveBetween(t *testing.T, w *world, from, to refPod, name string) {
 		"--password-file", acct.passFile, "--phrase-file", acct.phraseFile, "--plc", w.dir.URL,
 		"--state-dir", w.tmp + "/migrate-state", "--json"}
 	start = time.Now()
-	m := w.runMigrate(args, func(l line) (bool, time.Duration) { return l.Phase == "blobs", 100 * time.Millisecond })
-	if !m.killed {
-		t.Fatalf("the kill in the blob copy came too late: exit %d, last %+v\n%s", m.code, m.last(), m.stderr)
+	targets, delayOf := randomKills(t)
+	for i, step := range targets {
+		delay := delayOf()
+		m := w.runMigrate(args, func(l line) (bool, time.Duration) { return l.Phase == step, delay })
+		if !m.killed {
+			t.Fatalf("kill %d (in %s after %s): the migration ended first: exit %d, last %+v\n%s", i+1, step, delay, m.code, m.last(), m.stderr)
+		}
 	}
 	done := w.mustMigrate(args)
-	t.Logf("moved to %s in %s (with one kill); the last run's steps:", to.url, time.Since(start).Round(time.Millisecond))
+	t.Logf("moved to %s in %s (with three kills); the last run's steps:", to.url, time.Since(start).Round(time.Millisecond))
 	for _, s := range done.last().Result.Steps {
 		t.Logf("  %-15s %-8s %s", s.Name, s.Status, s.Detail)
 	}
