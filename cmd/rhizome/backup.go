@@ -19,6 +19,7 @@ a passphrase. A second backup to the same archive stores only what changed.
 commands:
   create --to DIR|s3://BUCKET?endpoint=…  --did DID --pod URL
                                             take a snapshot (creates the archive if there is none)
+         [--all instead of --did]          every active account the pod hosts, into the one archive
          [--recipient age1... | --recipients-file F]   encrypt a new archive to these keys (else a passphrase)
          [--login ID --password-file F]    also save the account's preferences (an app password will do)
   list --from DIR                           the snapshots, oldest first
@@ -84,7 +85,10 @@ func bkPrune(ctx context.Context, f *bkFlags) error {
 
 func bkCreate(ctx context.Context, f *bkFlags) error {
 	if f.to == "" || f.id.pod == "" {
-		return usageErr("usage: rhizome backup create --to DIR --did DID --pod URL [--recipient age1...] [--login ID --password-file F]")
+		return usageErr("usage: rhizome backup create --to DIR (--did DID | --all) --pod URL [--recipient age1...] [--login ID --password-file F]")
+	}
+	if f.all {
+		return bkCreateAll(ctx, f)
 	}
 	did, err := f.id.needDID()
 	if err != nil {
@@ -116,6 +120,38 @@ func bkCreate(ctx context.Context, f *bkFlags) error {
 		text += "preferences " + s.PreferencesNote + "\n"
 	}
 	return f.id.emit(snapshotJSON(s, made), text)
+}
+
+// bkCreateAll snapshots every active account the pod hosts into the one
+// archive (preferences need each account's login: they are left out).
+func bkCreateAll(ctx context.Context, f *bkFlags) error {
+	if f.id.did != "" || f.login != "" {
+		return usageErr("backup create --all takes no --did or --login")
+	}
+	pod := f.id.podClient(f.id.pod)
+	repos, err := pod.ListRepos(ctx)
+	if err != nil {
+		return err
+	}
+	a, made, err := f.openOrCreate(ctx)
+	if err != nil {
+		return err
+	}
+	out := []snapshotOut{}
+	var text strings.Builder
+	for _, r := range repos {
+		if !r.Active {
+			fmt.Fprintf(&text, "skipped %s: %s\n", r.DID, r.Status)
+			continue
+		}
+		s, err := a.Backup(ctx, backup.CreateInput{Pod: pod, DID: r.DID, Tool: f.id.tool()})
+		if err != nil {
+			return fmt.Errorf("back up %s: %w", r.DID, err)
+		}
+		out = append(out, snapshotJSON(s, made))
+		fmt.Fprintf(&text, "snapshot %s of %s (%s): %d records, %d blobs; wrote %s\n", s.ShortID(), s.DID, s.Handle, s.Records, len(s.Blobs), bytesString(s.WrittenBytes))
+	}
+	return f.id.emit(out, text.String())
 }
 
 func bkList(ctx context.Context, f *bkFlags) error {

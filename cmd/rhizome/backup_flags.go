@@ -50,7 +50,7 @@ func newBackupFlags(name string) *bkFlags {
 	fs.StringVar(&f.keyPassphraseFile, "key-passphrase-file", "", "restore: the rotation key file's passphrase")
 	fs.StringVar(&f.login, "login", "", "create: sign in as this handle or DID to save preferences")
 	fs.StringVar(&f.progressMode, "progress", "", "bar, json or none")
-	fs.BoolVar(&f.all, "all", false, "verify: every snapshot")
+	fs.BoolVar(&f.all, "all", false, "verify: every snapshot; create: every account the pod hosts")
 	fs.IntVar(&f.keep, "keep", 0, "prune: how many snapshots of each account to keep")
 	return f
 }
