@@ -24,7 +24,7 @@ func TestBackup_Incremental(t *testing.T) {
 		t.Skip("writes 20,000 records")
 	}
 	w := newWorld(t)
-	p := w.pod(filepath.Join(w.tmp, "pod"))
+	p := w.Pod(filepath.Join(w.Tmp, "pod"))
 	for _, blobs := range []int{0, 100} {
 		t.Run(fmt.Sprintf("%d blobs", blobs), func(t *testing.T) {
 			acct := w.create(p, fmt.Sprintf("inc%d", blobs))
@@ -74,7 +74,7 @@ func TestBackup_Incremental(t *testing.T) {
 				t.Errorf("third snapshot: index chain of %d, %d records", len(third.Index), third.Records)
 			}
 			want := repoRecords(t, p, acct.DID)
-			q := w.pod(filepath.Join(t.TempDir(), "pod-b"))
+			q := w.Pod(filepath.Join(t.TempDir(), "pod-b"))
 			ri := custody.RestoreInput{Pod: &custody.Pod{URL: q.URL("")}, Email: "x@example.test", Password: "new-password"}
 			began = time.Now()
 			_, err = a.Restore(ctx, w.tool(), third, ri, acct.signer(t), nil)

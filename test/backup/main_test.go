@@ -32,63 +32,32 @@ func TestMain(m *testing.M) {
 
 var ctx = context.Background()
 
-// world is one test's PLC directory, binary and working folder.
-type world struct {
-	t   *testing.T
-	bin string
-	dir *podtest.Directory
-	tmp string
-}
+// world is the test's PLC directory, binary and folder (podtest.World).
+type world struct{ *podtest.World }
 
-func newWorld(t *testing.T) *world {
-	t.Helper()
-	return &world{t: t, bin: podtest.Binary(t), dir: podtest.NewDirectory(t), tmp: t.TempDir()}
-}
-
-// pod starts a pod on dataDir using the world's directory.
-func (w *world) pod(dataDir string) *podtest.Pod {
-	w.t.Helper()
-	addr := podtest.FreeAddr(w.t)
-	p := podtest.StartArgs(w.t, w.bin, addr, podtest.ServeArgsPLC(dataDir, addr, w.dir.URL))
-	w.t.Cleanup(func() {
-		if w.t.Failed() {
-			w.t.Logf("--- log of the pod at %s ---\n%s", addr, p.Logs)
-		}
-		p.Kill()
-	})
-	return p
-}
-
-func (w *world) file(name, content string) string {
-	w.t.Helper()
-	p := filepath.Join(w.tmp, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-	return p
-}
+func newWorld(t *testing.T) *world { return &world{podtest.NewWorld(t)} }
 
 // run runs the binary with --plc set; it must exit 0, and its --json
 // output is decoded into out.
 func (w *world) run(out any, args ...string) {
-	w.t.Helper()
+	w.T.Helper()
 	r := w.try(args...)
 	if r.Code != 0 {
-		w.t.Fatalf("rhizome %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+		w.T.Fatalf("rhizome %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
 	}
 	if out != nil {
 		if err := json.Unmarshal([]byte(r.Stdout), out); err != nil {
-			w.t.Fatalf("rhizome %s: decode %q: %v", strings.Join(args, " "), r.Stdout, err)
+			w.T.Fatalf("rhizome %s: decode %q: %v", strings.Join(args, " "), r.Stdout, err)
 		}
 	}
 }
 
 func (w *world) try(args ...string) podtest.Result {
-	w.t.Helper()
-	full := append(args, "--plc", w.dir.URL, "--json")
-	r, err := podtest.Run(ctx, w.bin, nil, full...)
+	w.T.Helper()
+	full := append(args, "--plc", w.Dir.URL, "--json")
+	r, err := podtest.Run(ctx, w.Bin, nil, full...)
 	if err != nil {
-		w.t.Fatalf("rhizome %s: %v", strings.Join(full, " "), err)
+		w.T.Fatalf("rhizome %s: %v", strings.Join(full, " "), err)
 	}
 	return r
 }
@@ -102,18 +71,10 @@ type account struct {
 }
 
 func (w *world) create(p *podtest.Pod, name string) *account {
-	w.t.Helper()
-	a := &account{password: "password-" + name}
-	w.run(a, "identity", "create", "--pod", p.URL(""), "--handle", name+".test", "--email", name+"@example.test",
-		"--password-file", w.file(name+".password", a.password+"\n"),
-		"--keystore", filepath.Join(w.tmp, "keystore-"+name), "--passphrase-file", w.file(name+".passphrase", "passphrase of "+name+"\n"))
-	if a.DID == "" || len(a.Phrase) != 24 {
-		w.t.Fatalf("create %s: %+v", name, a)
-	}
-	a.phraseFile = w.file(name+".phrase", strings.Join(a.Phrase, " ")+"\n")
-	var s struct{ AccessJwt string }
-	podtest.NewClient(p).MustCall(w.t, "com.atproto.server.createSession", "", map[string]string{"identifier": a.Handle, "password": a.password}, &s)
-	a.token = s.AccessJwt
+	w.T.Helper()
+	id := w.CreateIdentity(p.URL(""), name)
+	a := &account{DID: id.DID, Handle: id.Handle, RotationKey: id.RotationKey, Phrase: id.Phrase, password: id.Password, phraseFile: id.PhraseFile}
+	a.token = podtest.Session(w.T, podtest.NewClient(p), a.Handle, a.password)
 	return a
 }
 
@@ -127,7 +88,7 @@ func (a *account) signer(t *testing.T) keys.Signer {
 	return s
 }
 
-func (w *world) tool() *custody.Tool { return &custody.Tool{Dir: w.dir.Client()} }
+func (w *world) tool() *custody.Tool { return &custody.Tool{Dir: w.Dir.Client()} }
 
 // uploadBlob uploads n random bytes and returns the blob ref and bytes.
 func uploadBlob(t *testing.T, c *podtest.Client, tok string, n int) (map[string]any, []byte) {

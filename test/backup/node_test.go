@@ -21,7 +21,7 @@ import (
 func readWithOfficialClient(t *testing.T, w *world, acct *account, b *podtest.Pod, records map[string]cid.CID, blobs map[string][]byte) {
 	t.Helper()
 	dir := podtest.NodeModules(t)
-	want := map[string]any{"entry": b.URL(""), "plc": w.dir.URL, "handle": acct.Handle, "did": acct.DID,
+	want := map[string]any{"entry": b.URL(""), "plc": w.Dir.URL, "handle": acct.Handle, "did": acct.DID,
 		"records": map[string]string{}, "blobs": map[string]string{}}
 	for k, c := range records {
 		want["records"].(map[string]string)["at://"+acct.DID+"/"+k] = c.String()
@@ -36,7 +36,7 @@ func readWithOfficialClient(t *testing.T, w *world, acct *account, b *podtest.Po
 	must(t, err, "find drill.mjs")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script, w.file("expect.json", string(raw)))
+	cmd := exec.CommandContext(ctx, "node", script, w.File("expect.json", string(raw)))
 	cmd.Env = append(podtest.Env(), "INTEROP_DIR="+dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

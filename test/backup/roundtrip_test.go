@@ -25,8 +25,8 @@ import (
 // identical.
 func TestBackup_RoundTrip(t *testing.T) {
 	w := newWorld(t)
-	dataA := filepath.Join(w.tmp, "pod-a")
-	a := w.pod(dataA)
+	dataA := filepath.Join(w.Tmp, "pod-a")
+	a := w.Pod(dataA)
 	acct := w.create(a, "alice")
 	ca := podtest.NewClient(a)
 	secret := "zebra-" + hex.EncodeToString(rnd(8)) // a text no one else writes
@@ -48,8 +48,8 @@ func TestBackup_RoundTrip(t *testing.T) {
 
 	id, err := age.GenerateX25519Identity()
 	must(t, err, "make an age identity")
-	idFile := w.file("backup.key", id.String()+"\n")
-	archive := filepath.Join(w.tmp, "archive")
+	idFile := w.File("backup.key", id.String()+"\n")
+	archive := filepath.Join(w.Tmp, "archive")
 	var snap struct {
 		Snapshot, DID string
 		Created       bool `json:"createdArchive"`
@@ -59,7 +59,7 @@ func TestBackup_RoundTrip(t *testing.T) {
 		WrittenBytes  int64
 	}
 	cr := w.try("backup", "create", "--to", archive, "--did", acct.DID, "--pod", a.URL(""), "--recipient", id.Recipient().String(),
-		"--login", acct.Handle, "--password-file", w.file("a.password", acct.password+"\n"), "--progress", "json")
+		"--login", acct.Handle, "--password-file", w.File("a.password", acct.password+"\n"), "--progress", "json")
 	if cr.Code != 0 || json.Unmarshal([]byte(cr.Stdout), &snap) != nil {
 		t.Fatalf("backup create: exit %d\nstdout: %s\nstderr: %s", cr.Code, cr.Stdout, cr.Stderr)
 	}
@@ -88,7 +88,7 @@ func TestBackup_RoundTrip(t *testing.T) {
 		if len(v) != 1 || v[0].Records != len(want) || v[0].Blobs != len(blobs) || v[0].Objects < 1+len(blobs) {
 			t.Fatalf("verify: %+v", v)
 		}
-		if r := w.try("backup", "verify", "--from", archive, "--passphrase-file", w.file("wrong", "not it\n")); r.Code == 0 || !strings.Contains(r.Stderr, "does not open") {
+		if r := w.try("backup", "verify", "--from", archive, "--passphrase-file", w.File("wrong", "not it\n")); r.Code == 0 || !strings.Contains(r.Stderr, "does not open") {
 			t.Fatalf("verify with a passphrase of an archive made for a recipient: exit %d, %s", r.Code, r.Stderr)
 		}
 	})
@@ -103,7 +103,7 @@ func TestBackup_RoundTrip(t *testing.T) {
 			WrittenBytes int64
 		}
 		w.run(&again, "backup", "create", "--to", archive, "--did", acct.DID, "--pod", a.URL(""), "--identity", idFile,
-			"--login", acct.Handle, "--password-file", w.file("a.password", acct.password+"\n"))
+			"--login", acct.Handle, "--password-file", w.File("a.password", acct.password+"\n"))
 		if again.Records != len(want)+1 || again.WrittenBytes <= 0 || again.WrittenBytes*4 > snap.WrittenBytes {
 			t.Errorf("second snapshot: %+v; the first wrote %d bytes", again, snap.WrittenBytes)
 		}
@@ -120,13 +120,13 @@ func TestBackup_RoundTrip(t *testing.T) {
 
 	a.Stop()
 	must(t, os.RemoveAll(dataA), "delete pod A's data")
-	b := w.pod(filepath.Join(w.tmp, "pod-b"))
+	b := w.Pod(filepath.Join(w.Tmp, "pod-b"))
 	var r struct {
 		DID, Handle, Snapshot string
 		Records, Blobs        int
 	}
 	w.run(&r, "backup", "restore", "--from", archive, "--identity", idFile, "--pod", b.URL(""), "--email", "alice@example.test",
-		"--password-file", w.file("b.password", "new-password\n"), "--phrase-file", acct.phraseFile)
+		"--password-file", w.File("b.password", "new-password\n"), "--phrase-file", acct.phraseFile)
 	if r.DID != acct.DID || r.Handle != acct.Handle || r.Records != len(want) || r.Blobs != len(blobs) || r.Snapshot != snap.Snapshot {
 		t.Fatalf("restore: %+v", r)
 	}

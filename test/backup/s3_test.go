@@ -17,7 +17,7 @@ import (
 func TestBackup_S3(t *testing.T) {
 	srv := s3test.Start(t)
 	w := newWorld(t)
-	a := w.pod(filepath.Join(w.tmp, "pod-a"))
+	a := w.Pod(filepath.Join(w.Tmp, "pod-a"))
 	acct := w.create(a, "carol")
 	ca := podtest.NewClient(a)
 	write := func(n int) {
@@ -54,7 +54,7 @@ func TestBackup_S3(t *testing.T) {
 		must(t, err, "verify %s", s.ShortID())
 	}
 	want := repoRecords(t, a, acct.DID)
-	b := w.pod(filepath.Join(w.tmp, "pod-b"))
+	b := w.Pod(filepath.Join(w.Tmp, "pod-b"))
 	ri := custody.RestoreInput{Pod: &custody.Pod{URL: b.URL("")}, Email: "c@example.test", Password: "new-password"}
 	_, err = reopened.Restore(ctx, w.tool(), all[len(all)-1], ri, acct.signer(t), nil)
 	must(t, err, "restore from the bucket")

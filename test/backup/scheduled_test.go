@@ -23,12 +23,12 @@ type scheduled struct {
 
 func newScheduled(t *testing.T, extra ...string) *scheduled {
 	w := newWorld(t)
-	s := &scheduled{t: t, w: w, archive: filepath.Join(w.tmp, "archive"), pass: filepath.Join(w.tmp, "archive.pass")}
+	s := &scheduled{t: t, w: w, archive: filepath.Join(w.Tmp, "archive"), pass: filepath.Join(w.Tmp, "archive.pass")}
 	must(t, os.WriteFile(s.pass, []byte("the archive's long passphrase\n"), 0o600), "write the passphrase")
 	addr := podtest.FreeAddr(t)
-	args := append(podtest.ServeArgsPLC(filepath.Join(w.tmp, "pod"), addr, w.dir.URL),
+	args := append(podtest.ServeArgsPLC(filepath.Join(w.Tmp, "pod"), addr, w.Dir.URL),
 		append([]string{"--backup-every", "1s", "--backup-to", s.archive, "--backup-passphrase-file", s.pass}, extra...)...)
-	s.p = podtest.StartArgs(t, w.bin, addr, args)
+	s.p = podtest.StartArgs(t, w.Bin, addr, args)
 	t.Cleanup(s.p.Kill)
 	s.c = podtest.NewClient(s.p)
 	var acct struct{ DID, AccessJwt string }
@@ -50,7 +50,7 @@ func (s *scheduled) write(record map[string]any) (rev, rkey string) {
 type listed struct{ DID, Rev string }
 
 func (s *scheduled) list() []listed {
-	r, err := podtest.Run(ctx, s.w.bin, nil, "backup", "list", "--from", s.archive, "--passphrase-file", s.pass, "--json")
+	r, err := podtest.Run(ctx, s.w.Bin, nil, "backup", "list", "--from", s.archive, "--passphrase-file", s.pass, "--json")
 	if err != nil || r.Code != 0 {
 		return nil // the archive may not exist yet
 	}
@@ -74,7 +74,7 @@ func (s *scheduled) waitForRev(rev string) []listed {
 
 func (s *scheduled) verifyAll() {
 	s.t.Helper()
-	r, err := podtest.Run(ctx, s.w.bin, nil, "backup", "verify", "--all", "--from", s.archive, "--passphrase-file", s.pass, "--plc", s.w.dir.URL)
+	r, err := podtest.Run(ctx, s.w.Bin, nil, "backup", "verify", "--all", "--from", s.archive, "--passphrase-file", s.pass, "--plc", s.w.Dir.URL)
 	if err != nil || r.Code != 0 {
 		s.t.Fatalf("backup verify --all: %v exit %d\n%s\n%s", err, r.Code, r.Stdout, r.Stderr)
 	}

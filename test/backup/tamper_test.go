@@ -17,8 +17,8 @@ import (
 // The untouched archive then restores, so the failures are the tamper's.
 func TestArchive_Tampered(t *testing.T) {
 	w := newWorld(t)
-	a := w.pod(filepath.Join(w.tmp, "pod-a"))
-	b := w.pod(filepath.Join(w.tmp, "pod-b"))
+	a := w.Pod(filepath.Join(w.Tmp, "pod-a"))
+	b := w.Pod(filepath.Join(w.Tmp, "pod-b"))
 	acct := w.create(a, "bob")
 	ca := podtest.NewClient(a)
 	for i := range 30 {
@@ -32,7 +32,7 @@ func TestArchive_Tampered(t *testing.T) {
 	pass := []byte("correct horse battery staple")
 	acc, err := backup.Passphrase(pass)
 	must(t, err, "passphrase")
-	good := filepath.Join(w.tmp, "archive")
+	good := filepath.Join(w.Tmp, "archive")
 	ar, err := backup.Create(ctx, backup.Dir(good), acc)
 	must(t, err, "create the archive")
 	snap, err := ar.Backup(ctx, backup.CreateInput{Pod: &custody.Pod{URL: a.URL("")}, DID: didOf(acct), Tool: w.tool()})
@@ -110,7 +110,7 @@ func restore(t *testing.T, w *world, a *backup.Archive, acct *account, p *podtes
 
 func pdsOf(t *testing.T, w *world, acct *account) string {
 	t.Helper()
-	d, err := w.dir.Client().VerifiedData(ctx, didOf(acct))
+	d, err := w.Dir.Client().VerifiedData(ctx, didOf(acct))
 	must(t, err, "resolve %s", acct.DID)
 	p, _ := d.PDS()
 	return p

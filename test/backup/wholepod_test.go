@@ -13,15 +13,15 @@ import (
 // run writes only what changed.
 func TestBackup_WholePod(t *testing.T) {
 	w := newWorld(t)
-	p := w.pod(filepath.Join(w.tmp, "pod"))
+	p := w.Pod(filepath.Join(w.Tmp, "pod"))
 	c := podtest.NewClient(p)
 	alice, bob, carol := w.create(p, "alice"), w.create(p, "bob"), w.create(p, "carol")
 	for i, a := range []*account{alice, bob, carol} {
 		c.MustCall(t, "com.atproto.repo.createRecord", a.token, map[string]any{"repo": a.DID, "collection": "app.bsky.feed.post", "record": post(i, "whole pod")}, nil)
 	}
 	c.MustCall(t, "com.atproto.server.deactivateAccount", carol.token, map[string]any{}, nil)
-	archive := filepath.Join(w.tmp, "archive")
-	pass := w.file("archive.pass", "the whole pod's archive passphrase\n")
+	archive := filepath.Join(w.Tmp, "archive")
+	pass := w.File("archive.pass", "the whole pod's archive passphrase\n")
 	type snap struct {
 		DID          string
 		Records      int

@@ -25,16 +25,16 @@ import (
 // the official client finds it there, every record and every blob.
 func TestDrill_LoseThePod(t *testing.T) {
 	w := newWorld(t)
-	dataA := filepath.Join(w.tmp, "pod-a")
-	a := w.pod(dataA)
+	dataA := filepath.Join(w.Tmp, "pod-a")
+	a := w.Pod(dataA)
 	acct, phrase := w.create(a, "alice")
 	t.Logf("created %s on pod A (%s) with rotation key %s", acct.DID, a.Addr, acct.RotationKey)
 
 	ca := podtest.NewClient(a)
-	tok := session(t, ca, acct.Handle, "password-alice")
+	tok := podtest.Session(t, ca, acct.Handle, "password-alice")
 	want := writeContent(t, ca, acct.DID, tok)
 
-	backup := filepath.Join(w.tmp, "backup")
+	backup := filepath.Join(w.Tmp, "backup")
 	var m struct {
 		Records int
 		Blobs   []struct{ CID, MimeType string }
@@ -46,7 +46,7 @@ func TestDrill_LoseThePod(t *testing.T) {
 
 	destroy(t, a, ca, dataA)
 
-	b := w.pod(filepath.Join(w.tmp, "pod-b"))
+	b := w.Pod(filepath.Join(w.Tmp, "pod-b"))
 	var r struct {
 		DID, Handle, Op string
 		Records, Blobs  int
@@ -54,8 +54,8 @@ func TestDrill_LoseThePod(t *testing.T) {
 	}
 	// Only the phrase and the backup: a keystore that does not exist.
 	w.mustCLI(&r, "restore", "--did", acct.DID, "--pod", b.URL(""), "--backup", backup,
-		"--email", "alice@example.test", "--password-file", w.file("b.password", "new-password\n"),
-		"--phrase-file", phrase, "--keystore", filepath.Join(w.tmp, "no-keystore"))
+		"--email", "alice@example.test", "--password-file", w.File("b.password", "new-password\n"),
+		"--phrase-file", phrase, "--keystore", filepath.Join(w.Tmp, "no-keystore"))
 	if r.DID != acct.DID || r.Handle != acct.Handle || r.Records != len(want.Records) || r.Blobs != len(want.Blobs) || r.Op == "" {
 		t.Fatalf("restore: %+v", r)
 	}
@@ -130,7 +130,7 @@ func destroy(t *testing.T, a *podtest.Pod, ca *podtest.Client, dataA string) {
 // account, and only the user's rotation key.
 func checkDocument(t *testing.T, w *world, acct created, b *podtest.Pod) {
 	t.Helper()
-	data, err := w.dir.Client().VerifiedData(context.Background(), didOf(t, acct.DID))
+	data, err := w.Dir.Client().VerifiedData(context.Background(), didOf(t, acct.DID))
 	must(t, err, "verified data of %s", acct.DID)
 	if pds, _ := data.PDS(); pds != b.URL("") {
 		t.Errorf("the DID names %q as its PDS, not pod B %s", pds, b.URL(""))
@@ -161,7 +161,7 @@ func checkNothingOfA(t *testing.T, w *world, acct created, a *podtest.Pod, dataA
 	if _, err := os.Stat(dataA); !os.IsNotExist(err) {
 		t.Errorf("pod A's data folder exists: %v", err)
 	}
-	doc, err := w.dir.Client().Resolve(context.Background(), didOf(t, acct.DID))
+	doc, err := w.Dir.Client().Resolve(context.Background(), didOf(t, acct.DID))
 	must(t, err, "resolve %s", acct.DID)
 	b, _ := json.Marshal(doc)
 	if strings.Contains(string(b), a.Addr) {

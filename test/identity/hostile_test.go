@@ -23,7 +23,7 @@ func hijack(t *testing.T, w *world, dataA, did string) plc.LogEntry {
 	t.Helper()
 	ctx := context.Background()
 	host := podtest.HostRotationKey(t, dataA)
-	last, err := w.dir.Dir.LastOp(ctx, didOf(t, did))
+	last, err := w.Dir.Dir.LastOp(ctx, didOf(t, did))
 	must(t, err, "read the last operation")
 	thief, err := keys.Generate(keys.K256)
 	must(t, err, "make the thief's key")
@@ -34,8 +34,8 @@ func hijack(t *testing.T, w *world, dataA, did string) plc.LogEntry {
 	})
 	must(t, err, "build the hostile operation")
 	must(t, op.Sign(host), "sign the hostile operation")
-	must(t, w.dir.Client().Submit(ctx, didOf(t, did), op), "the directory refused the host's operation")
-	data, err := w.dir.Client().VerifiedData(ctx, didOf(t, did))
+	must(t, w.Dir.Client().Submit(ctx, didOf(t, did), op), "the directory refused the host's operation")
+	data, err := w.Dir.Client().VerifiedData(ctx, didOf(t, did))
 	must(t, err, "read the hijacked DID")
 	if pds, _ := data.PDS(); pds != elsewhere {
 		t.Fatalf("the hijack did not take: PDS %q", pds)
@@ -45,7 +45,7 @@ func hijack(t *testing.T, w *world, dataA, did string) plc.LogEntry {
 
 func lastEntry(t *testing.T, w *world, did string) plc.LogEntry {
 	t.Helper()
-	log, err := w.dir.Dir.AuditLog(context.Background(), didOf(t, did))
+	log, err := w.Dir.Dir.AuditLog(context.Background(), didOf(t, did))
 	must(t, err, "read the audit log")
 	return log[len(log)-1]
 }
@@ -63,11 +63,11 @@ func (a auditOut) has(sev, op, what string) bool {
 }
 
 func (w *world) audit(did, owner string) (auditOut, int) {
-	w.t.Helper()
+	w.T.Helper()
 	r := w.cli("audit", did, "--owner", owner, "--json")
 	var out auditOut
 	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
-		w.t.Fatalf("audit --json: %v\nstdout: %s\nstderr: %s", err, r.Stdout, r.Stderr)
+		w.T.Fatalf("audit --json: %v\nstdout: %s\nstderr: %s", err, r.Stdout, r.Stderr)
 	}
 	return out, r.Code
 }
@@ -79,9 +79,9 @@ func (w *world) audit(did, owner string) (auditOut, int) {
 func TestHostileHost_Recover(t *testing.T) {
 	w := newWorld(t)
 	dataA := t.TempDir()
-	a := w.pod(dataA)
+	a := w.Pod(dataA)
 	acct, phrase := w.create(a, "alice")
-	before, err := w.dir.Client().VerifiedData(context.Background(), didOf(t, acct.DID))
+	before, err := w.Dir.Client().VerifiedData(context.Background(), didOf(t, acct.DID))
 	must(t, err, "read the DID")
 	bad := hijack(t, w, dataA, acct.DID)
 
@@ -112,7 +112,7 @@ func TestHostileHost_Recover(t *testing.T) {
 // host's rotation key; the hijack is nullified; pod A serves the account.
 func checkRecovered(t *testing.T, w *world, acct created, a *podtest.Pod, before *plc.Data, bad plc.LogEntry) {
 	t.Helper()
-	data, err := w.dir.Client().VerifiedData(context.Background(), didOf(t, acct.DID))
+	data, err := w.Dir.Client().VerifiedData(context.Background(), didOf(t, acct.DID))
 	must(t, err, "read the recovered DID")
 	if pds, _ := data.PDS(); pds != a.URL("") {
 		t.Errorf("after recovery the PDS is %q, not pod A %s", pds, a.URL(""))
@@ -123,7 +123,7 @@ func checkRecovered(t *testing.T, w *world, acct created, a *podtest.Pod, before
 	if !slices.Equal(data.RotationKeys, []string{acct.RotationKey}) {
 		t.Errorf("after recovery the rotation keys are %v; want only the user's", data.RotationKeys)
 	}
-	log, _ := w.dir.Dir.AuditLog(context.Background(), didOf(t, acct.DID))
+	log, _ := w.Dir.Dir.AuditLog(context.Background(), didOf(t, acct.DID))
 	for _, e := range log {
 		if e.CID == bad.CID && !e.Nullified {
 			t.Errorf("the hijack %s is not nullified", bad.CID)
@@ -132,7 +132,7 @@ func checkRecovered(t *testing.T, w *world, acct created, a *podtest.Pod, before
 	c := podtest.NewClient(a)
 	var res struct{ DID string }
 	c.MustQuery(t, "com.atproto.identity.resolveHandle", url.Values{"handle": {acct.Handle}}, &res)
-	tok := session(t, c, acct.Handle, "password-alice")
+	tok := podtest.Session(t, c, acct.Handle, "password-alice")
 	rec := map[string]any{"$type": "app.bsky.feed.post", "text": "mine again", "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}
 	c.MustCall(t, "com.atproto.repo.createRecord", tok, map[string]any{"repo": acct.DID, "collection": "app.bsky.feed.post", "record": rec}, nil)
 	if res.DID != acct.DID {
@@ -144,14 +144,14 @@ func checkRecovered(t *testing.T, w *world, acct created, a *podtest.Pod, before
 func checkHostLockedOut(t *testing.T, w *world, dataA, did string) {
 	t.Helper()
 	host := podtest.HostRotationKey(t, dataA)
-	last, err := w.dir.Dir.LastOp(context.Background(), didOf(t, did))
+	last, err := w.Dir.Dir.LastOp(context.Background(), didOf(t, did))
 	must(t, err, "read the last operation")
 	op, err := plc.Update(last, func(o *plc.Operation) {
 		o.Services[plc.ServiceAtprotoPDS] = plc.Service{Type: plc.ServiceTypePDS, Endpoint: elsewhere}
 	})
 	must(t, err, "build")
 	must(t, op.Sign(host), "sign")
-	if err := w.dir.Client().Submit(context.Background(), didOf(t, did), op); err == nil {
+	if err := w.Dir.Client().Submit(context.Background(), didOf(t, did), op); err == nil {
 		t.Errorf("the host's key changed the DID again after the recovery")
 	}
 }
@@ -162,13 +162,13 @@ func checkHostLockedOut(t *testing.T, w *world, dataA, did string) {
 func TestHostileHost_TooLate(t *testing.T) {
 	w := newWorld(t)
 	dataA := t.TempDir()
-	a := w.pod(dataA)
+	a := w.Pod(dataA)
 
 	t.Run("tool refuses", func(t *testing.T) {
-		w.dir.SetOffset(-100 * time.Hour)
+		w.Dir.SetOffset(-100 * time.Hour)
 		acct, phrase := w.create(a, "bob")
 		bad := hijack(t, w, dataA, acct.DID)
-		w.dir.SetOffset(0)
+		w.Dir.SetOffset(0)
 		deadline := bad.CreatedAt.Add(plc.RecoveryWindow)
 		for _, extra := range [][]string{{"--dry-run"}, nil} {
 			r := w.cli(append([]string{"recover", "--did", acct.DID, "--phrase-file", phrase}, extra...)...)
@@ -185,8 +185,8 @@ func TestHostileHost_TooLate(t *testing.T) {
 	t.Run("directory refuses", func(t *testing.T) {
 		acct, phrase := w.create(a, "carol")
 		bad := hijack(t, w, dataA, acct.DID)
-		w.dir.SetOffset(100 * time.Hour) // the directory is past the window, this machine is not
-		defer w.dir.SetOffset(0)
+		w.Dir.SetOffset(100 * time.Hour) // the directory is past the window, this machine is not
+		defer w.Dir.SetOffset(0)
 		r := w.cli("recover", "--did", acct.DID, "--phrase-file", phrase)
 		for _, want := range []string{"can no longer be nullified", bad.CID.String(), "by this machine's clock the window closes at " + stamp(bad.CreatedAt.Add(plc.RecoveryWindow))} {
 			if r.Code == 0 || !strings.Contains(r.Stderr, want) {

@@ -23,10 +23,10 @@ import (
 // key, points the DID at pod B (`rhizome identity set-pds`).
 func TestMigrate_LivePod(t *testing.T) {
 	w := newWorld(t)
-	a, b := w.pod(t.TempDir()), w.pod(t.TempDir())
+	a, b := w.Pod(t.TempDir()), w.Pod(t.TempDir())
 	acct, _ := w.create(a, "dave")
 	ca, cb := podtest.NewClient(a), podtest.NewClient(b)
-	tokA := session(t, ca, acct.Handle, "password-dave")
+	tokA := podtest.Session(t, ca, acct.Handle, "password-dave")
 	rec := map[string]any{"$type": "app.bsky.feed.post", "text": "moving", "createdAt": time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}
 	var written struct{ URI, CID string }
 	ca.MustCall(t, "com.atproto.repo.createRecord", tokA, map[string]any{"repo": acct.DID, "collection": "app.bsky.feed.post", "record": rec}, &written)
@@ -61,7 +61,7 @@ func TestMigrate_LivePod(t *testing.T) {
 		t.Fatalf("importRepo on pod B: %v %s", err, r)
 	}
 	w.mustCLI(nil, "set-pds", "--did", acct.DID, b.URL(""), "--signing-key", key,
-		"--keystore", filepath.Join(w.tmp, "keystore-dave"), "--passphrase-file", filepath.Join(w.tmp, "dave.passphrase"))
+		"--keystore", filepath.Join(w.Tmp, "keystore-dave"), "--passphrase-file", filepath.Join(w.Tmp, "dave.passphrase"))
 	cb.MustCall(t, "com.atproto.server.activateAccount", sess.AccessJwt, map[string]any{}, nil)
 
 	var got struct{ CID string }

@@ -19,11 +19,11 @@ import (
 func readWithOfficialClient(t *testing.T, w *world, acct created, b *podtest.Pod, want content) {
 	t.Helper()
 	dir := podtest.NodeModules(t)
-	in := map[string]any{"entry": b.URL(""), "plc": w.dir.URL, "handle": acct.Handle, "did": acct.DID,
+	in := map[string]any{"entry": b.URL(""), "plc": w.Dir.URL, "handle": acct.Handle, "did": acct.DID,
 		"records": want.Records, "blobs": want.Blobs}
 	raw, err := json.Marshal(in)
 	must(t, err, "encode the drill's expectations")
-	path := w.file("expect.json", string(raw))
+	path := w.File("expect.json", string(raw))
 	script, err := filepath.Abs("drill.mjs")
 	must(t, err, "find drill.mjs")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

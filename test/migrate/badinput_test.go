@@ -22,7 +22,7 @@ type snapshot struct {
 
 func takeSnapshot(t *testing.T, w *world, a account, ca, cb *podtest.Client) snapshot {
 	t.Helper()
-	data, err := w.dir.Client().Data(context.Background(), syntax.DID(a.DID))
+	data, err := w.Dir.Client().Data(context.Background(), syntax.DID(a.DID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func takeSnapshot(t *testing.T, w *world, a account, ca, cb *podtest.Client) sna
 // and changes nothing.
 func TestMigrate_DryRun(t *testing.T) {
 	w := newWorld(t)
-	a, b := w.pod(), w.pod()
+	a, b := w.Pod(""), w.Pod("")
 	ca, cb := podtest.NewClient(a), podtest.NewClient(b)
 	acct := w.create(a, "dora")
 	fill(t, ca, acct, 450, 7)
@@ -67,7 +67,7 @@ func TestMigrate_DryRun(t *testing.T) {
 
 	t.Run("in words", func(t *testing.T) {
 		args := slices.DeleteFunc(w.migrateArgs(acct, a, b, "--dry-run"), func(s string) bool { return s == "--json" })
-		res, err := podtest.Run(context.Background(), w.bin, nil, args...)
+		res, err := podtest.Run(context.Background(), w.Bin, nil, args...)
 		if err != nil || res.Code != 0 || !strings.Contains(res.Stdout, "Dry run: nothing was changed") ||
 			!strings.Contains(res.Stdout, "import 450 records") {
 			t.Fatalf("dry run without --json: %v exit %d\n%s\n%s", err, res.Code, res.Stdout, res.Stderr)
@@ -81,7 +81,7 @@ func TestMigrate_DryRun(t *testing.T) {
 // finished by a run with the key.
 func TestMigrate_BadInput(t *testing.T) {
 	w := newWorld(t)
-	a, b := w.pod(), w.pod()
+	a, b := w.Pod(""), w.Pod("")
 	ca, cb := podtest.NewClient(a), podtest.NewClient(b)
 	acct := w.create(a, "erin")
 	other := w.create(a, "frank")
@@ -99,7 +99,7 @@ func TestMigrate_BadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"wrong password", replace(args, "--password-file", w.file("wrong", "not-her-password\n")), "the old pod refused"},
+		{"wrong password", replace(args, "--password-file", w.File("wrong", "not-her-password\n")), "the old pod refused"},
 		{"unknown account", replace(args, "--account", "nobody.test"), "the old pod refused"},
 		{"unreachable new pod", replace(args, "--to", down), "the new pod " + down + " does not answer"},
 		{"unreachable old pod", replace(args, "--from", down), "the old pod " + down + " does not answer"},

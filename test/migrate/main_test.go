@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,43 +15,10 @@ import (
 
 func TestMain(m *testing.M) { podtest.Main(m) }
 
-// world is one test's directory, binary and working folder.
-type world struct {
-	t   *testing.T
-	bin string
-	dir *podtest.Directory
-	tmp string
-}
+// world is the test's PLC directory, binary and folder (podtest.World).
+type world struct{ *podtest.World }
 
-func newWorld(t *testing.T) *world {
-	t.Helper()
-	return &world{t: t, bin: podtest.Binary(t), dir: podtest.NewDirectory(t), tmp: t.TempDir()}
-}
-
-// pod starts a pod that uses the world's directory; it is killed when the
-// test ends.
-func (w *world) pod() *podtest.Pod {
-	w.t.Helper()
-	addr := podtest.FreeAddr(w.t)
-	p := podtest.StartArgs(w.t, w.bin, addr, podtest.ServeArgsPLC(w.t.TempDir(), addr, w.dir.URL))
-	w.t.Cleanup(func() {
-		if w.t.Failed() {
-			w.t.Logf("--- log of the pod at %s ---\n%s", addr, p.Logs)
-		}
-		p.Kill()
-	})
-	return p
-}
-
-// file writes a file in the world's folder and returns its path.
-func (w *world) file(name, content string) string {
-	w.t.Helper()
-	p := filepath.Join(w.tmp, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-	return p
-}
+func newWorld(t *testing.T) *world { return &world{podtest.NewWorld(t)} }
 
 // account is an account made with `rhizome identity create`.
 type account struct {
@@ -67,41 +31,19 @@ type account struct {
 
 // create makes an account on p whose DID lists the user's key first.
 func (w *world) create(p *podtest.Pod, name string) account {
-	w.t.Helper()
+	w.T.Helper()
 	return w.createOn(p.URL(""), podtest.NewClient(p), name)
 }
 
 // createOn makes an account on the pod at podURL (any PDS).
 func (w *world) createOn(podURL string, c *podtest.Client, name string) account {
-	w.t.Helper()
-	var out struct {
-		DID, Handle string
-		Phrase      []string
-	}
-	pass := w.file(name+".password", "password-"+name+"\n")
-	args := []string{"identity", "create", "--pod", podURL, "--handle", name + ".test", "--email", name + "@example.test",
-		"--password-file", pass, "--keystore", filepath.Join(w.tmp, "keystore-"+name),
-		"--passphrase-file", w.file(name+".passphrase", "a long passphrase of "+name+"\n"), "--plc", w.dir.URL, "--json"}
-	r, err := podtest.Run(context.Background(), w.bin, nil, args...)
-	if err != nil || r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &out) != nil || len(out.Phrase) != 24 {
-		w.t.Fatalf("rhizome identity create: %v exit %d\n%s\n%s", err, r.Code, r.Stdout, r.Stderr)
-	}
-	a := account{DID: out.DID, Handle: out.Handle, passFile: pass, password: "password-" + name,
-		phraseFile: w.file(name+".phrase", strings.Join(out.Phrase, " ")+"\n")}
-	a.token = session(w.t, c, a.DID, a.password)
+	w.T.Helper()
+	id := w.CreateIdentity(podURL, name)
+	a := account{DID: id.DID, Handle: id.Handle, passFile: id.PassFile, password: id.Password, phraseFile: id.PhraseFile}
+	a.token = podtest.Session(w.T, c, a.DID, a.password)
 	return a
 }
 
-// session signs in to a pod.
-func session(t *testing.T, c *podtest.Client, id, password string) string {
-	t.Helper()
-	var out struct{ AccessJwt string }
-	c.MustCall(t, "com.atproto.server.createSession", "", map[string]string{"identifier": id, "password": password}, &out)
-	if out.AccessJwt == "" {
-		t.Fatalf("createSession %s: no token", id)
-	}
-	return out.AccessJwt
-}
 
 // content is what an account holds.
 type content struct {

@@ -35,7 +35,7 @@ var killable = []string{"account", "repository", "blobs", "preferences", "identi
 // points and running the same command again each time.
 func TestMigrate_KilledAndResumed(t *testing.T) {
 	w := newWorld(t)
-	a, b := w.pod(), w.pod()
+	a, b := w.Pod(""), w.Pod("")
 	ca, cb := podtest.NewClient(a), podtest.NewClient(b)
 	acct := w.create(a, "alice")
 	n := records
@@ -45,7 +45,7 @@ func TestMigrate_KilledAndResumed(t *testing.T) {
 	start := time.Now()
 	want := fill(t, ca, acct, n, blobs)
 	t.Logf("wrote %d records and %d blobs in %s", n, len(want.Blobs), time.Since(start).Round(time.Millisecond))
-	before, err := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID))
+	before, err := w.Dir.Client().Data(context.Background(), syntax.DID(acct.DID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func pickTargets(rng *rand.Rand) []string {
 // imported commit until the account's next write).
 func checkComplete(t *testing.T, w *world, a account, toURL string, cb *podtest.Client, want content, userKey string, pastKey keys.PublicKey) {
 	t.Helper()
-	data, err := w.dir.Client().Data(context.Background(), syntax.DID(a.DID))
+	data, err := w.Dir.Client().Data(context.Background(), syntax.DID(a.DID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func checkComplete(t *testing.T, w *world, a account, toURL string, cb *podtest.
 			t.Fatalf("blob %s on pod B: %v %d, %d bytes; want the %d bytes written", c, err, r.Status, len(r.Body), len(body))
 		}
 	}
-	tok := session(t, cb, a.DID, a.password)
+	tok := podtest.Session(t, cb, a.DID, a.password)
 	var prefs struct{ Preferences json.RawMessage }
 	r, err := cb.Do(context.Background(), "GET", "app.bsky.actor.getPreferences", nil, tok, "", nil)
 	if err != nil || !r.OK() || json.Unmarshal(r.Body, &prefs) != nil {

@@ -157,11 +157,11 @@ func (p refPod) URL(path string) string { return p.url + path }
 // all on the reference PLC directory.
 func TestMigrate_ReferencePDS(t *testing.T) {
 	ref := startRef(t)
-	w := &world{t: t, bin: podtest.Binary(t), dir: &podtest.Directory{URL: ref.PLC}, tmp: t.TempDir()}
+	w := &world{&podtest.World{T: t, Bin: podtest.Binary(t), Dir: &podtest.Directory{URL: ref.PLC}, Tmp: t.TempDir()}}
 	// The Rhizome pod calls itself localhost too: the reference PDS takes
 	// did:web service DIDs with a port only for localhost.
 	addr := podtest.FreeAddr(t)
-	r := podtest.StartArgs(t, w.bin, addr, append(podtest.ServeArgsPLC(t.TempDir(), addr, ref.PLC), "--public-url", "http://localhost:"+port(addr)))
+	r := podtest.StartArgs(t, w.Bin, addr, append(podtest.ServeArgsPLC(t.TempDir(), addr, ref.PLC), "--public-url", "http://localhost:"+port(addr)))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("--- log of the Rhizome pod ---\n%s", tail(r.Logs.String(), 8000))
@@ -172,15 +172,15 @@ func TestMigrate_ReferencePDS(t *testing.T) {
 	rp := refPod{url: "http://localhost:" + port(addr), c: podtest.NewClient(r)}
 
 	t.Run("Rhizome to the reference PDS", func(t *testing.T) {
-		w.t = t
+		w.T = t
 		moveBetween(t, w, rp, refp, "rhea")
 	})
 	t.Run("the reference PDS to Rhizome", func(t *testing.T) {
-		w.t = t
+		w.T = t
 		moveBetween(t, w, refp, rp, "reed")
 	})
 	t.Run("the reference PDS to Rhizome, signed by the reference PDS", func(t *testing.T) {
-		w.t = t
+		w.T = t
 		signedByOldPod(t, w, ref, refp, rp)
 	})
 }
@@ -194,16 +194,16 @@ func signedByOldPod(t *testing.T, w *world, ref refPDS, from, to refPod) {
 	in := map[string]string{"handle": "pia.test", "email": "pia@example.test", "password": "password-pia"}
 	var s struct{ DID, Handle, AccessJwt string }
 	from.c.MustCall(t, "com.atproto.server.createAccount", "", in, &s)
-	acct := account{DID: s.DID, Handle: s.Handle, token: s.AccessJwt, password: "password-pia", passFile: w.file("pia.password", "password-pia\n")}
+	acct := account{DID: s.DID, Handle: s.Handle, token: s.AccessJwt, password: "password-pia", passFile: w.File("pia.password", "password-pia\n")}
 	want := fill(t, from.c, acct, 300, 5)
-	before, err := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID))
+	before, err := w.Dir.Client().Data(context.Background(), syntax.DID(acct.DID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"migrate", "--from", from.url, "--to", to.url, "--account", acct.Handle,
-		"--password-file", acct.passFile, "--plc", w.dir.URL, "--state-dir", w.tmp + "/migrate-state", "--json"}
+		"--password-file", acct.passFile, "--plc", w.Dir.URL, "--state-dir", w.Tmp + "/migrate-state", "--json"}
 	w.refused(args, "run the same command again with --plc-token")
-	if mid, _ := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID)); mid == nil || !slices.Equal(mid.RotationKeys, before.RotationKeys) {
+	if mid, _ := w.Dir.Client().Data(context.Background(), syntax.DID(acct.DID)); mid == nil || !slices.Equal(mid.RotationKeys, before.RotationKeys) {
 		t.Fatalf("the DID changed before the token was given: %+v", mid)
 	}
 	done := w.mustMigrate(append(args, "--plc-token", plcToken(t, ref, acct.DID)))
@@ -215,7 +215,7 @@ func signedByOldPod(t *testing.T, w *world, ref refPDS, from, to refPod) {
 		t.Fatal(err)
 	}
 	checkComplete(t, w, acct, to.url, to.c, want, "", pastKey)
-	after, err := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID))
+	after, err := w.Dir.Client().Data(context.Background(), syntax.DID(acct.DID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,13 +251,13 @@ func moveBetween(t *testing.T, w *world, from, to refPod, name string) {
 	start := time.Now()
 	want := fill(t, from.c, acct, records, blobs)
 	t.Logf("wrote %d records and %d blobs on %s in %s", len(want.Records), len(want.Blobs), from.url, time.Since(start).Round(time.Millisecond))
-	before, err := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID))
+	before, err := w.Dir.Client().Data(context.Background(), syntax.DID(acct.DID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"migrate", "--from", from.url, "--to", to.url, "--account", acct.Handle,
-		"--password-file", acct.passFile, "--phrase-file", acct.phraseFile, "--plc", w.dir.URL,
-		"--state-dir", w.tmp + "/migrate-state", "--json"}
+		"--password-file", acct.passFile, "--phrase-file", acct.phraseFile, "--plc", w.Dir.URL,
+		"--state-dir", w.Tmp + "/migrate-state", "--json"}
 	start = time.Now()
 	targets, delayOf := randomKills(t)
 	for i, step := range targets {

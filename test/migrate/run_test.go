@@ -64,8 +64,8 @@ func (m migration) status(step string) string {
 // migrateArgs are the arguments of a migration of a from a to b.
 func (w *world) migrateArgs(a account, from, to *podtest.Pod, extra ...string) []string {
 	args := []string{"migrate", "--from", from.URL(""), "--to", to.URL(""), "--account", a.Handle,
-		"--password-file", a.passFile, "--phrase-file", a.phraseFile, "--plc", w.dir.URL,
-		"--state-dir", w.tmp + "/migrate-state", "--json"}
+		"--password-file", a.passFile, "--phrase-file", a.phraseFile, "--plc", w.Dir.URL,
+		"--state-dir", w.Tmp + "/migrate-state", "--json"}
 	return append(args, extra...)
 }
 
@@ -73,19 +73,19 @@ func (w *world) migrateArgs(a account, from, to *podtest.Pod, extra ...string) [
 // asked after every JSON line whether to SIGKILL the process now (or
 // after the delay it returns).
 func (w *world) runMigrate(args []string, killAt func(line) (bool, time.Duration)) migration {
-	w.t.Helper()
+	w.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.bin, args...)
+	cmd := exec.CommandContext(ctx, w.Bin, args...)
 	cmd.Env = podtest.Env()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	var m migration
 	armed := false
@@ -94,7 +94,7 @@ func (w *world) runMigrate(args []string, killAt func(line) (bool, time.Duration
 	for sc.Scan() {
 		var l line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			w.t.Fatalf("migrate wrote a line that is not JSON: %q", sc.Text())
+			w.T.Fatalf("migrate wrote a line that is not JSON: %q", sc.Text())
 		}
 		m.lines = append(m.lines, l)
 		if killAt != nil && !armed {
@@ -109,31 +109,31 @@ func (w *world) runMigrate(args []string, killAt func(line) (bool, time.Duration
 	if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && st.Signaled() && st.Signal() == syscall.SIGKILL {
 		m.killed = true
 	} else if _, ok := err.(*exec.ExitError); err != nil && !ok {
-		w.t.Fatalf("migrate: %v", err)
+		w.T.Fatalf("migrate: %v", err)
 	}
 	return m
 }
 
 // mustMigrate runs a migration that has to succeed.
 func (w *world) mustMigrate(args []string) migration {
-	w.t.Helper()
+	w.T.Helper()
 	m := w.runMigrate(args, nil)
 	if l := m.last(); m.code != 0 || !l.Done || l.Error != "" || l.Result == nil {
-		w.t.Fatalf("migrate: exit %d, last line %+v\nstderr: %s", m.code, l, m.stderr)
+		w.T.Fatalf("migrate: exit %d, last line %+v\nstderr: %s", m.code, l, m.stderr)
 	}
 	return m
 }
 
 // refused runs a migration that has to fail and returns its stderr.
 func (w *world) refused(args []string, want string) migration {
-	w.t.Helper()
+	w.T.Helper()
 	m := w.runMigrate(args, nil)
 	if m.code == 0 || m.killed {
-		w.t.Fatalf("migrate %s succeeded; want a failure saying %q", strings.Join(args, " "), want)
+		w.T.Fatalf("migrate %s succeeded; want a failure saying %q", strings.Join(args, " "), want)
 	}
 	if !strings.Contains(m.stderr, want) || !strings.Contains(m.last().Error, want) {
-		w.t.Fatalf("migrate failed without saying %q:\nstderr: %s\nlast line error: %s", want, m.stderr, m.last().Error)
+		w.T.Fatalf("migrate failed without saying %q:\nstderr: %s\nlast line error: %s", want, m.stderr, m.last().Error)
 	}
-	w.t.Logf("refused (exit %d): %s", m.code, strings.TrimSpace(m.stderr))
+	w.T.Logf("refused (exit %d): %s", m.code, strings.TrimSpace(m.stderr))
 	return m
 }

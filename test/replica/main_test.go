@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,18 +20,10 @@ func TestMain(m *testing.M) { podtest.Main(m) }
 
 const adminPassword = "admin-password-of-the-test"
 
-// world is one test's directory, binary and working folder.
-type world struct {
-	t   *testing.T
-	bin string
-	dir *podtest.Directory
-	tmp string
-}
+// world is the test's PLC directory, binary and folder (podtest.World).
+type world struct{ *podtest.World }
 
-func newWorld(t *testing.T) *world {
-	t.Helper()
-	return &world{t: t, bin: podtest.Binary(t), dir: podtest.NewDirectory(t), tmp: t.TempDir()}
-}
+func newWorld(t *testing.T) *world { return &world{podtest.NewWorld(t)} }
 
 // node is a pod that can be killed and started again on its data folder.
 type node struct {
@@ -43,17 +33,17 @@ type node struct {
 }
 
 func (w *world) pod() *node {
-	w.t.Helper()
-	n := &node{data: w.t.TempDir(), addr: podtest.FreeAddr(w.t), w: w}
+	w.T.Helper()
+	n := &node{data: w.T.TempDir(), addr: podtest.FreeAddr(w.T), w: w}
 	n.start()
 	return n
 }
 
 func (n *node) start() {
-	t := n.w.t
+	t := n.w.T
 	t.Helper()
-	args := append(podtest.ServeArgsPLC(n.data, n.addr, n.w.dir.URL), "--admin-password", adminPassword)
-	p := podtest.StartArgs(t, n.w.bin, n.addr, args)
+	args := append(podtest.ServeArgsPLC(n.data, n.addr, n.w.Dir.URL), "--admin-password", adminPassword)
+	p := podtest.StartArgs(t, n.w.Bin, n.addr, args)
 	n.Pod = p
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -63,29 +53,19 @@ func (n *node) start() {
 	})
 }
 
-// file writes a file in the world's folder and returns its path.
-func (w *world) file(name, content string) string {
-	w.t.Helper()
-	p := filepath.Join(w.tmp, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
-	return p
-}
-
 // run runs the rhizome binary.
 func (w *world) run(args ...string) podtest.Result {
-	w.t.Helper()
-	r, err := podtest.Run(context.Background(), w.bin, nil, args...)
+	w.T.Helper()
+	r, err := podtest.Run(context.Background(), w.Bin, nil, args...)
 	if err != nil {
-		w.t.Fatalf("rhizome %v: %v", args, err)
+		w.T.Fatalf("rhizome %v: %v", args, err)
 	}
 	return r
 }
 
 // replicate runs rhizome replicate against the pod n.
 func (w *world) replicate(n *node, args ...string) podtest.Result {
-	w.t.Helper()
+	w.T.Helper()
 	full := append([]string{"replicate", args[0], "--url", n.URL(""), "--admin-password", adminPassword}, args[1:]...)
 	return w.run(full...)
 }
@@ -100,32 +80,11 @@ type account struct {
 }
 
 func (w *world) create(p *node, name string) account {
-	w.t.Helper()
-	var out struct {
-		DID, Handle string
-		Phrase      []string
-	}
-	pass := w.file(name+".password", "password-"+name+"\n")
-	r := w.run("identity", "create", "--pod", p.URL(""), "--handle", name+".test", "--email", name+"@example.test",
-		"--password-file", pass, "--keystore", filepath.Join(w.tmp, "keystore-"+name),
-		"--passphrase-file", w.file(name+".passphrase", "a long passphrase of "+name+"\n"), "--plc", w.dir.URL, "--json")
-	if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &out) != nil || len(out.Phrase) != 24 {
-		w.t.Fatalf("rhizome identity create: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
-	}
-	a := account{DID: out.DID, Handle: out.Handle, passFile: pass, password: "password-" + name,
-		phraseFile: w.file(name+".phrase", strings.Join(out.Phrase, " ")+"\n")}
-	a.token = session(w.t, podtest.NewClient(p.Pod), a.DID, a.password)
+	w.T.Helper()
+	id := w.CreateIdentity(p.URL(""), name)
+	a := account{DID: id.DID, Handle: id.Handle, passFile: id.PassFile, password: id.Password, phraseFile: id.PhraseFile}
+	a.token = podtest.Session(w.T, podtest.NewClient(p.Pod), a.DID, a.password)
 	return a
-}
-
-func session(t *testing.T, c *podtest.Client, id, password string) string {
-	t.Helper()
-	var out struct{ AccessJwt string }
-	c.MustCall(t, "com.atproto.server.createSession", "", map[string]string{"identifier": id, "password": password}, &out)
-	if out.AccessJwt == "" {
-		t.Fatalf("createSession %s: no token", id)
-	}
-	return out.AccessJwt
 }
 
 // ledger is what the primary acknowledged: the records that must exist

@@ -77,13 +77,13 @@ func readAndWrite(t *testing.T, w *world, a account, records map[string]string, 
 		s := sha256.Sum256(b)
 		sums[c] = hex.EncodeToString(s[:])
 	}
-	d, err := w.dir.Client().Data(context.Background(), didOf(a))
+	d, err := w.Dir.Client().Data(context.Background(), didOf(a))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pds, _ := d.PDS()
-	in, _ := json.Marshal(map[string]any{"plc": w.dir.URL, "pds": pds, "did": a.DID, "password": a.password, "records": uris, "blobs": sums})
-	expect := w.file("expect.json", string(in))
+	in, _ := json.Marshal(map[string]any{"plc": w.Dir.URL, "pds": pds, "did": a.DID, "password": a.password, "records": uris, "blobs": sums})
+	expect := w.File("expect.json", string(in))
 	script, _ := filepath.Abs("promoted.mjs")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

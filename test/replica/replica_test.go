@@ -127,8 +127,8 @@ func TestReplica_Failover(t *testing.T) {
 	a.Kill()
 
 	t.Run("promote without the user's key is refused", func(t *testing.T) {
-		other := w.file("mallory.phrase", strings.Repeat("abandon ", 23)+"art\n")
-		r := w.replicate(b, "promote", acct.DID, "--phrase-file", other, "--password-file", acct.passFile, "--plc", w.dir.URL)
+		other := w.File("mallory.phrase", strings.Repeat("abandon ", 23)+"art\n")
+		r := w.replicate(b, "promote", acct.DID, "--phrase-file", other, "--password-file", acct.passFile, "--plc", w.Dir.URL)
 		if r.Code == 0 {
 			t.Fatalf("promote with another key succeeded:\n%s", r.Stdout)
 		}
@@ -144,11 +144,11 @@ func TestReplica_Failover(t *testing.T) {
 	})
 
 	t.Run("promote with the user's key", func(t *testing.T) {
-		r := w.replicate(b, "promote", acct.DID, "--phrase-file", acct.phraseFile, "--password-file", acct.passFile, "--plc", w.dir.URL, "--json")
+		r := w.replicate(b, "promote", acct.DID, "--phrase-file", acct.phraseFile, "--password-file", acct.passFile, "--plc", w.Dir.URL, "--json")
 		if r.Code != 0 {
 			t.Fatalf("replicate promote: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
-		d, err := w.dir.Client().Data(context.Background(), syntax.DID(acct.DID))
+		d, err := w.Dir.Client().Data(context.Background(), syntax.DID(acct.DID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +199,7 @@ func sameAsPrimary(t *testing.T, w *world, ca, cb *podtest.Client, did string, l
 // block's hash, the tree, and the commit signed by the DID's key.
 func verifyRepo(t *testing.T, w *world, c *podtest.Client, did, commit string) {
 	t.Helper()
-	d, err := w.dir.Client().Data(context.Background(), syntax.DID(did))
+	d, err := w.Dir.Client().Data(context.Background(), syntax.DID(did))
 	if err != nil {
 		t.Fatal(err)
 	}
