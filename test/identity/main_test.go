@@ -70,7 +70,6 @@ func (w *world) create(p *podtest.Pod, name string) (created, string) {
 	return c, w.File(name+".phrase", strings.Join(c.Phrase, " ")+"\n")
 }
 
-
 func must(t *testing.T, err error, what string, args ...any) {
 	t.Helper()
 	if err != nil {

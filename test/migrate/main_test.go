@@ -44,7 +44,6 @@ func (w *world) createOn(podURL string, c *podtest.Client, name string) account 
 	return a
 }
 
-
 // content is what an account holds.
 type content struct {
 	Records map[string]string // collection/rkey -> CID
