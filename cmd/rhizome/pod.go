@@ -230,9 +230,10 @@ func (p *pod) handler() http.Handler {
 	mux.HandleFunc("GET /xrpc/_health", p.health)
 	mux.HandleFunc("GET /_health", p.health)
 	mux.HandleFunc("GET /.well-known/atproto-did", p.atprotoDID)
-	mux.Handle("/oauth/", p.oauth)
-	mux.Handle("/account", p.oauth)
-	mux.Handle("/account/", p.oauth)
+	signIn := p.xrpc.LimitSignIn(p.oauth) // password forms: limited per address
+	mux.Handle("/oauth/", signIn)
+	mux.Handle("/account", signIn)
+	mux.Handle("/account/", signIn)
 	mux.Handle("GET /.well-known/oauth-authorization-server", p.oauth)
 	mux.Handle("GET /.well-known/oauth-protected-resource", p.oauth)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
