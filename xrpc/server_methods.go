@@ -205,12 +205,14 @@ func deleteAccount(c *call) (any, error) {
 }
 
 func checkAccountStatus(c *call) (any, error) {
-	st, err := c.s.pds.GetRepoStatus(c.ctx, c.caller.DID)
+	st, err := c.s.pds.AccountStatus(c.ctx, c.caller.DID)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"activated": st.Status == store.Active, "validDid": true,
-		"repoCommit": st.Head.Commit.String(), "repoRev": string(st.Head.Rev)}, nil
+	return map[string]any{"activated": st.Active, "validDid": st.ValidDID,
+		"repoCommit": st.Head.Commit.String(), "repoRev": string(st.Head.Rev), "repoBlocks": st.Blocks,
+		"indexedRecords": st.Records, "privateStateValues": st.PrivateState,
+		"expectedBlobs": st.ExpectedBlobs, "importedBlobs": st.ImportedBlobs}, nil
 }
 
 func getServiceAuth(c *call) (any, error) {
