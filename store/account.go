@@ -76,7 +76,8 @@ type Accounts interface {
 	// and appends events (the #account deletion) in the same transaction.
 	// The account's earlier events leave the log too, as the reference PDS
 	// does: a deleted account's records are not replayable from the
-	// firehose. Sequence numbers are never reused.
+	// firehose. Sequence numbers are never reused. Stores that keep the
+	// OAuth server's state delete the account's grants too.
 	DeleteAccount(ctx context.Context, did syntax.DID, events ...Event) error
 	// ListAccounts pages through accounts by DID (the cursor is a DID).
 	ListAccounts(ctx context.Context, p Page) ([]Account, error)

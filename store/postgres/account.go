@@ -209,6 +209,8 @@ func (s *Store) DeleteAccount(ctx context.Context, did syntax.DID, events ...sto
 			t.queue(`DELETE FROM `+table+` WHERE actor = $1`, actor)
 		}
 		t.queue(`DELETE FROM event WHERE did = $1`, string(did))
+		t.queue(`DELETE FROM oauth_family WHERE did = $1`, string(did)) // the account's app grants go with it
+		t.queue(`DELETE FROM oauth_request WHERE did = $1`, string(did))
 		queueEvents(t, events, did)
 		return nil
 	})

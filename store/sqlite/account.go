@@ -112,7 +112,9 @@ func (s *Store) account(ctx context.Context, op, cond string, arg any) (store.Ac
 		return err
 	})
 	if err == nil && !found {
-		err = notFound("no account with %s", strings.TrimSuffix(cond, " = ?"))
+		col := strings.TrimSuffix(cond, " = ?")
+		col = strings.TrimSuffix(col[strings.IndexByte(col, '.')+1:], "_key")
+		err = notFound("no account with %s %q", col, arg)
 	}
 	return a, wrap(op, err)
 }
@@ -185,6 +187,12 @@ func (s *Store) DeleteAccount(ctx context.Context, did syntax.DID, events ...sto
 		}
 		if err == nil {
 			err = w.forgetEvents(did)
+		}
+		if err == nil { // the account's app grants and pending sign-ins go with it
+			_, err = w.execN(`DELETE FROM oauth_family WHERE did = ?`, string(did))
+		}
+		if err == nil {
+			_, err = w.execN(`DELETE FROM oauth_request WHERE did = ?`, string(did))
 		}
 		if err == nil {
 			err = w.appendEvents(events, did)

@@ -180,3 +180,19 @@ func TestGrants_SurviveRestart(t *testing.T) {
 	}
 	requireRevoked(t, s2, a.did, start)
 }
+
+// TestGrants_GoneWithTheAccount: deleting an account deletes its grants,
+// so an app's tokens are refused as unknown, not served for a ghost.
+func TestGrants_GoneWithTheAccount(t *testing.T) {
+	p := newPod(t)
+	c := podtest.NewClient(p)
+	defer c.Close()
+	a := createAccount(t, c, "gina")
+	s := grant(t, p, a, narrowScope)
+	if r := createTodo(t, s, a.did); r.Status != http.StatusOK {
+		t.Fatalf("before deletion: %s", r)
+	}
+	start := time.Now()
+	c.MustCall(t, "com.atproto.server.deleteAccount", "", map[string]string{"did": a.did, "password": a.password, "token": "unused"}, nil)
+	requireRevoked(t, s, a.did, start)
+}
