@@ -10,8 +10,8 @@ import (
 
 	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/store"
-	"github.com/rhizome-pds/rhizome/syntax"
 	"github.com/rhizome-pds/rhizome/store/sqlite"
+	"github.com/rhizome-pds/rhizome/syntax"
 )
 
 type harness struct {
