@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/rhizome-pds/rhizome/internal/cputime"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -197,7 +198,7 @@ func BenchmarkCommit(b *testing.B) {
 			records := map[cid.CID][]byte{}
 			b.ReportAllocs()
 			b.ResetTimer()
-			defer reportCPU(b)()
+			defer cputime.Report(b)()
 			for i := 0; i < b.N; i++ {
 				ws[0] = repo.Write{Action: repo.Create, Collection: collection, RKey: syntax.RecordKey(clock.Next()), Record: f.recs[i%len(f.recs)]}
 				res, err := r.Apply(ctx, ws, f.signer, clock)
@@ -219,7 +220,7 @@ func BenchmarkCommit(b *testing.B) {
 			var buf bytes.Buffer
 			b.ReportAllocs()
 			b.ResetTimer()
-			defer reportCPU(b)()
+			defer cputime.Report(b)()
 			for i := 0; i < b.N; i++ {
 				rec := f.recs[i%len(f.recs)]
 				path := collection + "/" + rkeys.Next().String()

@@ -3,32 +3,13 @@ package pds
 import (
 	"fmt"
 	"io"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/rhizome-pds/rhizome/internal/cputime"
 	"github.com/rhizome-pds/rhizome/repo"
 	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
-
-// cpuTime is the CPU time (user + system, every thread) the process has
-// used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportCPU starts counting the process's CPU time and returns a function
-// that reports it per operation as "cpu-ns/op": on a shared machine wall
-// time swings with the CPU the benchmark gets, CPU time much less.
-func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	return func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") }
-}
 
 // benchRepo is a pod with one account holding n posts, written with
 // applyWrites in batches of 200 (as the load tool builds its big repo).
@@ -53,7 +34,7 @@ func benchRepo(b *testing.B, n int) (*testPod, syntax.DID) {
 func BenchmarkPDS_ListRecords100(b *testing.B) {
 	p, did := benchRepo(b, 10000)
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		recs, err := p.ListRecords(ctx, did, "app.bsky.feed.post", store.Page{Limit: 100, Reverse: true})
 		if err != nil || len(recs) != 100 {
@@ -66,7 +47,7 @@ func BenchmarkPDS_ListRecords100(b *testing.B) {
 func BenchmarkPDS_GetRepo(b *testing.B) {
 	p, did := benchRepo(b, 10000)
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		if err := p.GetRepo(ctx, did, "", io.Discard); err != nil {
 			b.Fatal(err)

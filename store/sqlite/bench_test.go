@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"github.com/rhizome-pds/rhizome/internal/cputime"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -133,7 +134,7 @@ func BenchmarkStore_Record(b *testing.B) {
 func BenchmarkStore_ListRecords100(b *testing.B) {
 	s, r, keys := benchStore(b, 10000)
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		p := store.Page{Limit: 100, Cursor: string(keys[rand.IntN(len(keys)-100)])}
 		got, err := s.ListRecords(b.Context(), r.did, benchColl, p)
