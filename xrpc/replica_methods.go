@@ -31,15 +31,21 @@ func replicaDID(s string) (syntax.DID, error) {
 	return did, nil
 }
 
-func addReplica(c *call) (any, error) {
-	var in struct{ DID, From string }
-	if err := c.input(&in); err != nil {
-		return nil, err
+// replicaInput reads a replica method's input into in, checks that the
+// pod keeps replicas, and parses the DID the input names (didOf).
+func (c *call) replicaInput(in any, didOf func() string) (syntax.DID, error) {
+	if err := c.input(in); err != nil {
+		return "", err
 	}
 	if err := c.replicas(); err != nil {
-		return nil, err
+		return "", err
 	}
-	did, err := replicaDID(in.DID)
+	return replicaDID(didOf())
+}
+
+func addReplica(c *call) (any, error) {
+	var in struct{ DID, From string }
+	did, err := c.replicaInput(&in, func() string { return in.DID })
 	if err != nil {
 		return nil, err
 	}
@@ -59,13 +65,7 @@ func listReplicas(c *call) (any, error) {
 
 func removeReplica(c *call) (any, error) {
 	var in struct{ DID string }
-	if err := c.input(&in); err != nil {
-		return nil, err
-	}
-	if err := c.replicas(); err != nil {
-		return nil, err
-	}
-	did, err := replicaDID(in.DID)
+	did, err := c.replicaInput(&in, func() string { return in.DID })
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +74,7 @@ func removeReplica(c *call) (any, error) {
 
 func promoteReplica(c *call) (any, error) {
 	var in struct{ DID, Password string }
-	if err := c.input(&in); err != nil {
-		return nil, err
-	}
-	if err := c.replicas(); err != nil {
-		return nil, err
-	}
-	did, err := replicaDID(in.DID)
+	did, err := c.replicaInput(&in, func() string { return in.DID })
 	if err != nil {
 		return nil, err
 	}
