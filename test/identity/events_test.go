@@ -8,8 +8,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/rhizome-pds/rhizome/cbor"
-	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
 
@@ -45,17 +43,8 @@ func eventsOf(t *testing.T, p *podtest.Pod, did, last string) []event {
 }
 
 func decodeFrame(t *testing.T, frame []byte) event {
-	t.Helper()
-	r := cbor.NewReader(frame)
-	must(t, r.Skip(), "frame header")
-	head, err := data.UnmarshalCBOR(frame[:r.Offset()])
-	must(t, err, "decode frame header")
-	body, err := data.UnmarshalCBOR(frame[r.Offset():])
-	must(t, err, "decode frame body")
-	h, _ := head.(map[string]any)
-	b, _ := body.(map[string]any)
-	typ, _ := h["t"].(string)
-	return event{typ: typ, body: b}
+	f := podtest.DecodeFrame(t, frame)
+	return event{typ: f.Type, body: f.Body}
 }
 
 func types(evs []event) []string {

@@ -8,8 +8,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/rhizome-pds/rhizome/cbor"
-	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
 
@@ -65,21 +63,6 @@ func eventsUntilLive(t *testing.T, p *podtest.Pod, did string) []event {
 }
 
 func decodeFrame(t *testing.T, frame []byte) event {
-	t.Helper()
-	r := cbor.NewReader(frame)
-	if err := r.Skip(); err != nil {
-		t.Fatalf("frame header: %v", err)
-	}
-	head, err := data.UnmarshalCBOR(frame[:r.Offset()])
-	if err != nil {
-		t.Fatalf("decode frame header: %v", err)
-	}
-	body, err := data.UnmarshalCBOR(frame[r.Offset():])
-	if err != nil {
-		t.Fatalf("decode frame body: %v", err)
-	}
-	h, _ := head.(map[string]any)
-	b, _ := body.(map[string]any)
-	typ, _ := h["t"].(string)
-	return event{typ: typ, body: b}
+	f := podtest.DecodeFrame(t, frame)
+	return event{typ: f.Type, body: f.Body}
 }

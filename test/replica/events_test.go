@@ -7,8 +7,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/rhizome-pds/rhizome/cbor"
-	"github.com/rhizome-pds/rhizome/data"
+	"github.com/rhizome-pds/rhizome/test/internal/podtest"
 )
 
 // checkGoLive replays the promoted pod's firehose: the replica was silent,
@@ -30,7 +29,8 @@ func checkGoLive(t *testing.T, b *node, did string) {
 		if err != nil {
 			t.Fatalf("read the promoted pod's firehose (so far %v): %v", got, err)
 		}
-		typ, body := decodeFrame(t, frame)
+		f := podtest.DecodeFrame(t, frame)
+		typ, body := f.Type, f.Body
 		if body["repo"] != did && body["did"] != did {
 			continue
 		}
@@ -42,24 +42,4 @@ func checkGoLive(t *testing.T, b *node, did string) {
 	if got[0] != "#identity" || got[1] != "#account" || got[2] != "#sync" {
 		t.Fatalf("the promoted pod's first events of %s are %v; want [#identity #account #sync]", did, got)
 	}
-}
-
-func decodeFrame(t *testing.T, frame []byte) (string, map[string]any) {
-	t.Helper()
-	r := cbor.NewReader(frame)
-	if err := r.Skip(); err != nil {
-		t.Fatalf("frame header: %v", err)
-	}
-	head, err := data.UnmarshalCBOR(frame[:r.Offset()])
-	if err != nil {
-		t.Fatalf("decode frame header: %v", err)
-	}
-	body, err := data.UnmarshalCBOR(frame[r.Offset():])
-	if err != nil {
-		t.Fatalf("decode frame body: %v", err)
-	}
-	h, _ := head.(map[string]any)
-	bm, _ := body.(map[string]any)
-	typ, _ := h["t"].(string)
-	return typ, bm
 }
