@@ -26,6 +26,7 @@ interop-deps: ## the npm packages of test/interop (the Go suites test/identity a
 unit: interop-deps
 	@.ci/check-shared
 	@.ci/versitygw
+	@.ci/refpds
 	$(GO) test -count=1 -timeout 20m ./...
 
 fuzz-smoke:
