@@ -20,9 +20,13 @@ func FuzzUnmarshalCBOR(f *testing.F) {
 	f.Add(mustCBOR(f, postRecord()))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkTranscode(t, in)
+		n, lenErr := ItemLen(in)
 		v, err := UnmarshalCBOR(in)
 		if err != nil {
 			return
+		}
+		if lenErr != nil || n != len(in) {
+			t.Fatalf("decoded %x but ItemLen = %d, %v; want %d", in, n, lenErr, len(in))
 		}
 		out, err := MarshalCBOR(v)
 		if err != nil || !bytes.Equal(out, in) {

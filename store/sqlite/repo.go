@@ -8,6 +8,7 @@ import (
 
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/cid"
+	"github.com/rhizome-pds/rhizome/data"
 	"github.com/rhizome-pds/rhizome/store"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
@@ -72,48 +73,51 @@ func (s *Store) ListRecords(ctx context.Context, did syntax.DID, coll syntax.NSI
 	if s.isClosed() {
 		return nil, wrap(op, errClosed)
 	}
-	rows, err := s.rs.listRecords[dir(p)].QueryContext(ctx, string(did), string(coll), afterKey(p))
+	st, err := s.rs.listRecordsStmt(ctx, p)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	defer rows.Close()
-	out := make([]store.Record, 0, min(p.N(), 128))
-	a := arena{size: 16 << 10} // a page of posts is a few chunks
-	var row sql.RawBytes
-	for len(out) < p.N() && rows.Next() {
-		if err := rows.Scan(&row); err != nil {
-			return nil, wrap(op, err)
-		}
-		rec, err := listedRecord(a.copy(row))
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		rec.Collection = coll
-		out = append(out, rec)
+	var page []byte
+	if err := st.QueryRowContext(ctx, string(did), string(coll), afterKey(p)).Scan(&page); err != nil {
+		return nil, wrap(op, err)
 	}
-	return out, wrap(op, rows.Err())
+	out, err := splitPage(page, coll, min(p.N(), 128))
+	return out, wrap(op, err)
 }
 
-// listedRecord splits a row of listRecordsQuery: the record's binary CID,
-// its rkey, a NUL byte (rkeys never hold one) and the record block, empty
-// if the block is missing.
-func listedRecord(row []byte) (store.Record, error) {
-	var rec store.Record
-	if len(row) < cid.Len {
-		return rec, corrupt("record index row of %d bytes", len(row))
+// splitPage splits a page of listRecordsQuery into its records: each is a
+// binary CID, the rkey, a NUL byte (rkeys never hold one) and the record
+// block, one CBOR item (null if the block is missing). The records keep
+// pointing into page.
+func splitPage(page []byte, coll syntax.NSID, n int) ([]store.Record, error) {
+	out := make([]store.Record, 0, n)
+	for len(page) > 0 {
+		if len(page) < cid.Len {
+			return nil, corrupt("record page ends in %d bytes", len(page))
+		}
+		k, rest, ok := bytes.Cut(page[cid.Len:], []byte{0})
+		if !ok {
+			return nil, corrupt("record index row without its rkey")
+		}
+		size, err := data.ItemLen(rest)
+		if err != nil {
+			return nil, corrupt("record %s/%s: %v", coll, k, err)
+		}
+		rec := store.Record{Collection: coll, RKey: syntax.RecordKey(k)}
+		if value := rest[:size:size]; !bytes.Equal(value, cborNull) {
+			rec.Value = value
+		}
+		if rec.CID, err = recordCID(page[:cid.Len], rec.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+		page = rest[size:]
 	}
-	k, value, ok := bytes.Cut(row[cid.Len:], []byte{0})
-	if !ok {
-		return rec, corrupt("record index row without its rkey")
-	}
-	rec.RKey = syntax.RecordKey(k)
-	if len(value) > 0 {
-		rec.Value = value
-	}
-	var err error
-	rec.CID, err = recordCID(row[:cid.Len], rec.Value)
-	return rec, err
+	return out, nil
 }
+
+// cborNull is what a page holds for a record whose block is missing.
+var cborNull = []byte{0xf6}
 
 // collectionsQuery walks the record index from one collection to the next
 // instead of reading every record.
@@ -213,35 +217,6 @@ func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*
 // RepoBlocks implements store.Repos.
 func (s *Store) RepoBlocks(did syntax.DID) rhizome.BlockReader {
 	return repoBlocks{s: s, did: did}
-}
-
-// BlocksSince implements store.Repos.
-func (s *Store) BlocksSince(ctx context.Context, did syntax.DID, since syntax.TID, fn func(rhizome.Block) error) error {
-	const op = "read blocks since"
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		if _, err := scanHead(did, tx.StmtContext(ctx, s.rs.head).QueryRowContext(ctx, string(did))); err != nil {
-			return err
-		}
-		// One column per row, CID || data: see listRecordsQuery.
-		const q = `SELECT cid || data FROM block
-			WHERE actor = (SELECT id FROM actor WHERE did = ?) AND rev > ? ORDER BY rev`
-		var a arena
-		var row sql.RawBytes
-		return queryRows(ctx, tx, q, []any{string(did), string(since)}, func(r *sql.Rows) error {
-			if err := r.Scan(&row); err != nil {
-				return err
-			}
-			if len(row) < cid.Len {
-				return corrupt("block row of %d bytes", len(row))
-			}
-			c, err := readCID(row[:cid.Len])
-			if err != nil {
-				return err
-			}
-			return fn(rhizome.Block{CID: c, Data: a.copy(row[cid.Len:])})
-		})
-	})
-	return wrap(op, err)
 }
 
 // arena copies many small byte slices into a few large chunks: one

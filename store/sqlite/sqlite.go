@@ -22,6 +22,8 @@ type Store struct {
 	w   *writer
 	rs  *readStmts
 
+	scanMax int // the length limit of aggregate block reads; 0: scanLimit (tests lower it)
+
 	mu     sync.RWMutex // guards closed against write submissions
 	closed bool
 }

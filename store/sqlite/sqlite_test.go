@@ -22,3 +22,14 @@ func openTemp(t testing.TB) *Store {
 func TestStore_Conformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
+
+// TestStore_ConformanceRowByRow runs the suite with aggregate block reads
+// limited to 200 bytes, so that the suite's repository reads (a few blocks
+// and up) take the row-by-row path. (Without that path, the suite fails.)
+func TestStore_ConformanceRowByRow(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := openTemp(t)
+		s.scanMax = 200
+		return s
+	})
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"github.com/rhizome-pds/rhizome/store"
 	"strings"
 	"sync"
 )
@@ -136,27 +138,44 @@ const recordQuery = `SELECT r.cid, r.value FROM actor a
 	JOIN record r ON r.actor = a.id
 	WHERE a.did = ? AND r.collection = ? AND r.rkey = ?`
 
-// listRecordsQuery pages through a collection; %s are the comparison and
-// the direction. It has no LIMIT: the caller stops reading after a page.
-// modernc's SQLite is built with STAT4, which re-prepares a statement
-// whenever a bound LIMIT changes value; unbound, the scan is lazy and the
-// statement stays prepared (a 100-row page: 361 → 235 µs).
+// listRecordsQuery reads a page of a collection as one value: the page's
+// rows back to back, each CID || rkey || NUL || record (see splitPage); %s
+// are the comparison, the direction and the page size. The driver's cost
+// is per row and per column (a few locked library calls, an allocation and
+// a copy each), so one aggregate row instead of a hundred makes a page
+// about half as costly. SQLite concatenates blobs byte for byte in a UTF-8
+// database. A missing record block reads as CBOR null.
 //
-// Each row is one value, CID || rkey || NUL || record (see listedRecord):
-// the driver pays three locked library calls and two allocations per
-// column, so one column instead of three makes a page ~9% cheaper in CPU.
-// SQLite concatenates blobs byte for byte in a UTF-8 database.
-const listRecordsQuery = `SELECT r.cid || r.rkey || x'00' || coalesce(r.value, x'') FROM record r
+// The page size is written into the query, one prepared statement per size
+// and direction: modernc's SQLite is built with STAT4, which re-prepares a
+// statement whenever a bound LIMIT changes value.
+const listRecordsQuery = `SELECT group_concat(row, '') FROM (
+	SELECT r.cid || r.rkey || x'00' || coalesce(r.value, x'f6') AS row FROM record r
 	WHERE r.actor = (SELECT id FROM actor WHERE did = ?) AND r.collection = ? AND r.rkey %s ?
-	ORDER BY r.rkey %s`
+	ORDER BY r.rkey %s LIMIT %d)`
+
+// listRecordsStmt returns the statement reading pages of n records.
+func (rs *readStmts) listRecordsStmt(ctx context.Context, p store.Page) (*sql.Stmt, error) {
+	if p.N() == defaultPage {
+		return rs.listRecords[dir(p)], nil
+	}
+	return rs.stmt(ctx, listQuery(p.Reverse, p.N()))
+}
+
+// defaultPage is the page size whose statements are prepared up front.
+const defaultPage = 100
+
+func listQuery(reverse bool, n int) string {
+	return fmt.Sprintf(pageQuery(listRecordsQuery, reverse), n)
+}
 
 func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
 	rs := &readStmts{db: db, adhoc: map[string]*sql.Stmt{}}
 	err := prepareAll(func(q string) (*sql.Stmt, error) { return db.PrepareContext(ctx, q) }, []prep{
 		{&rs.record, recordQuery},
 		{&rs.head, `SELECT r.commit_cid, r.rev, r.data_cid FROM actor a JOIN repo r ON r.actor = a.id WHERE a.did = ?`},
-		{&rs.listRecords[0], pageQuery(listRecordsQuery, false)},
-		{&rs.listRecords[1], pageQuery(listRecordsQuery, true)},
+		{&rs.listRecords[0], listQuery(false, defaultPage)},
+		{&rs.listRecords[1], listQuery(true, defaultPage)},
 	})
 	return rs, err
 }
