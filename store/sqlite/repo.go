@@ -77,11 +77,11 @@ func (s *Store) ListRecords(ctx context.Context, did syntax.DID, coll syntax.NSI
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	var page []byte
+	var page string // the driver's own copy, handed over without another (see scan.go)
 	if err := st.QueryRowContext(ctx, string(did), string(coll), afterKey(p)).Scan(&page); err != nil {
 		return nil, wrap(op, err)
 	}
-	out, err := splitPage(page, coll, min(p.N(), 128))
+	out, err := splitPage(bytesOf(page), coll, min(p.N(), 128))
 	return out, wrap(op, err)
 }
 

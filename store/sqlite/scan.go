@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"unsafe"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -35,7 +36,7 @@ const (
 	blocksWhere = ` FROM block INDEXED BY block_rev
 		WHERE actor = (SELECT id FROM actor WHERE did = ?) AND rev > ?`
 	blocksQuery     = `SELECT cid || data` + blocksWhere + ` ORDER BY rev`
-	blocksAggregate = `SELECT group_concat(cid || data, '')` + blocksWhere
+	blocksAggregate = `SELECT coalesce(group_concat(cid || data, ''), '')` + blocksWhere
 )
 
 // BlocksSince implements store.Repos.
@@ -66,7 +67,9 @@ func (s *Store) blocksSince(ctx context.Context, conn *sql.Conn, did syntax.DID,
 	if _, err := scanHead(did, tx.StmtContext(ctx, s.rs.head).QueryRowContext(ctx, string(did))); err != nil {
 		return err
 	}
-	var run []byte
+	// The aggregate is text to SQLite; scanned as a string it is the
+	// driver's own copy, handed over without another.
+	var run string
 	err = tx.QueryRowContext(ctx, blocksAggregate, string(did), string(since)).Scan(&run)
 	if isTooBig(err) {
 		return blockRows(ctx, tx, did, since, fn)
@@ -74,7 +77,7 @@ func (s *Store) blocksSince(ctx context.Context, conn *sql.Conn, did syntax.DID,
 	if err != nil {
 		return err
 	}
-	return splitBlocks(run, fn)
+	return splitBlocks(bytesOf(run), fn)
 }
 
 func (s *Store) scanLimit() int {
@@ -118,6 +121,9 @@ func blockRows(ctx context.Context, tx *sql.Tx, did syntax.DID, since syntax.TID
 		return fn(rhizome.Block{CID: c, Data: a.copy(row[cid.Len:])})
 	})
 }
+
+// bytesOf views s as bytes without a copy; nothing writes to them.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // splitBlocks calls fn with each CID || data block of run, a run of them
 // back to back. The blocks keep pointing into run.

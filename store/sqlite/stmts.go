@@ -149,7 +149,7 @@ const recordQuery = `SELECT r.cid, r.value FROM actor a
 // The page size is written into the query, one prepared statement per size
 // and direction: modernc's SQLite is built with STAT4, which re-prepares a
 // statement whenever a bound LIMIT changes value.
-const listRecordsQuery = `SELECT group_concat(row, '') FROM (
+const listRecordsQuery = `SELECT coalesce(group_concat(row, ''), '') FROM (
 	SELECT r.cid || r.rkey || x'00' || coalesce(r.value, x'f6') AS row FROM record r
 	WHERE r.actor = (SELECT id FROM actor WHERE did = ?) AND r.collection = ? AND r.rkey %s ?
 	ORDER BY r.rkey %s LIMIT %d)`
