@@ -19,6 +19,12 @@ type Options struct {
 	// that falls further behind than the ring holds is too slow.
 	RingEvents int
 	RingBytes  int
+	// TailEvents and TailBytes bound the frames the ring keeps that every
+	// subscriber has already had (defaults 1,000 events and 4 MiB): the
+	// ring holds what subscribers still need, plus this tail for those
+	// that reconnect; older events are replayed from the store.
+	TailEvents int
+	TailBytes  int
 	// Poll is how often the hub looks for events without a Notify, which
 	// catches events appended by another process (default 1s).
 	Poll time.Duration
@@ -33,6 +39,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RingBytes <= 0 {
 		o.RingBytes = 64 << 20
+	}
+	if o.TailEvents <= 0 {
+		o.TailEvents = 1000
+	}
+	if o.TailBytes <= 0 {
+		o.TailBytes = 4 << 20
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
@@ -67,6 +79,7 @@ type Hub struct {
 	bytes    int
 	from     int64 // the ring holds every event with seq > from
 	last     int64 // the highest seq loaded
+	subs     map[*Subscription]struct{}
 	changed  chan struct{}
 	ready    chan struct{} // closed once Run has read the head
 	started  bool
@@ -76,7 +89,7 @@ type Hub struct {
 // NewHub returns a hub over the event log src.
 func NewHub(src store.Events, opts Options) *Hub {
 	return &Hub{src: src, opts: opts.withDefaults(), wake: make(chan struct{}, 1),
-		changed: make(chan struct{}), ready: make(chan struct{})}
+		changed: make(chan struct{}), ready: make(chan struct{}), subs: map[*Subscription]struct{}{}}
 }
 
 // Notify tells the hub that events were appended; it never blocks.
@@ -147,17 +160,46 @@ func (h *Hub) publish(fs []frame) {
 			h.forget(f.did, f.seq)
 		}
 	}
-	for n := len(h.ring) - h.start; n > h.opts.RingEvents || (h.bytes > h.opts.RingBytes && n > 1); n-- {
-		h.bytes -= len(h.ring[h.start].data)
-		h.from = h.ring[h.start].seq
-		h.start++
-	}
+	h.trim()
 	if h.start > len(h.ring)/2 { // compact, amortised: readers keep their own sub-slices
 		h.ring = append(make([]frame, 0, 2*(len(h.ring)-h.start)), h.ring[h.start:]...)
 		h.start = 0
 	}
 	close(h.changed)
 	h.changed = make(chan struct{})
+}
+
+// trim drops the oldest frames past the ring's bounds, and those every
+// subscriber has had past the tail's.
+func (h *Hub) trim() {
+	had := h.last // every subscriber has had the events up to had
+	for sub := range h.subs {
+		had = min(had, sub.pos.Load())
+	}
+	for n := len(h.ring) - h.start; n > 1; n-- {
+		oldest := h.ring[h.start]
+		over := n > h.opts.RingEvents || h.bytes > h.opts.RingBytes
+		pastTail := oldest.seq <= had && (n > h.opts.TailEvents || h.bytes > h.opts.TailBytes)
+		if !over && !pastTail {
+			break
+		}
+		h.bytes -= len(oldest.data)
+		h.from = oldest.seq
+		h.start++
+	}
+}
+
+// join and leave track the subscriptions whose position trim honours.
+func (h *Hub) join(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs[s] = struct{}{}
+}
+
+func (h *Hub) leave(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, s)
 }
 
 // frames encodes events.

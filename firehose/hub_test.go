@@ -213,3 +213,53 @@ func TestHub_DeletedAccountLeavesTheRing(t *testing.T) {
 		t.Fatalf("replay from the ring after the deletion: %v, want [4 5 6]", got)
 	}
 }
+
+// ringSpan is how many frames the ring holds and the seq it holds them after.
+func ringSpan(h *Hub) (int, int64) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.ring) - h.start, h.from
+}
+
+func TestHub_TrimsWhatEverySubscriberHad(t *testing.T) {
+	h := newHarness(t, Options{RingEvents: 100, TailEvents: 10, Batch: 8})
+	h.append(t, 40)
+	waitFor(t, "the hub to load 40 events", func() bool { last, _ := h.hub.head(h.ctx); return last == 40 })
+	if n, from := ringSpan(h.hub); n != 10 || from != 30 {
+		t.Fatalf("with no subscriber the ring holds %d frames after %d, want the tail: 10 after 30", n, from)
+	}
+
+	lagging, err := h.hub.Subscribe(h.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.append(t, 5)
+	if got := seqs(t, lagging, 5); fmt.Sprint(got) != fmt.Sprint(ints(41, 45)) {
+		t.Fatalf("lagging subscriber got %v", got)
+	}
+	h.append(t, 30) // lagging reads none of them
+	waitFor(t, "the hub to load 75 events", func() bool { last, _ := h.hub.head(h.ctx); return last == 75 })
+	if n, from := ringSpan(h.hub); from > 45 || n < 30 {
+		t.Fatalf("the ring holds %d frames after %d: it dropped frames a subscriber at 45 still needs", n, from)
+	}
+	if got := seqs(t, lagging, 30); fmt.Sprint(got) != fmt.Sprint(ints(46, 75)) {
+		t.Fatalf("lagging subscriber got %v", got)
+	}
+
+	t.Run("a subscriber that left holds nothing", func(t *testing.T) {
+		lagging.Close()
+		h.append(t, 1)
+		waitFor(t, "the ring to shrink to the tail", func() bool { n, _ := ringSpan(h.hub); return n == 10 })
+	})
+	t.Run("events past the tail replay from the store", func(t *testing.T) {
+		cursor := int64(20)
+		sub, err := h.hub.Subscribe(h.ctx, &cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		if got := seqs(t, sub, 56); fmt.Sprint(got) != fmt.Sprint(ints(21, 76)) {
+			t.Fatalf("got %v", got)
+		}
+	})
+}

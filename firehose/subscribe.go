@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 )
 
 // StreamError is an error the stream reports to the subscriber in an
@@ -21,8 +22,9 @@ func (e *StreamError) Frame() []byte { return ErrorFrame(e.Name, e.Message) }
 // Subscription is one subscriber's position in the stream.
 type Subscription struct {
 	h       *Hub
-	after   int64 // the last seq delivered
-	live    bool  // has been served from the ring
+	after   int64        // the last seq delivered
+	pos     atomic.Int64 // after, for the hub's trim
+	live    bool         // has been served from the ring
 	pending [][]byte
 }
 
@@ -38,6 +40,8 @@ func (h *Hub) Subscribe(ctx context.Context, cursor *int64) (*Subscription, erro
 	}
 	s := &Subscription{h: h, after: head}
 	if cursor == nil {
+		s.pos.Store(head)
+		h.join(s)
 		return s, nil
 	}
 	if *cursor > head {
@@ -62,8 +66,13 @@ func (h *Hub) Subscribe(ctx context.Context, cursor *int64) (*Subscription, erro
 		s.pending = append(s.pending, InfoFrame("OutdatedCursor",
 			"cursor "+strconv.FormatInt(*cursor, 10)+" is older than the oldest retained event "+strconv.FormatInt(oldest, 10)))
 	}
+	s.pos.Store(s.after)
+	h.join(s)
 	return s, nil
 }
+
+// Close ends the subscription: the hub no longer keeps frames for it.
+func (s *Subscription) Close() { s.h.leave(s) }
 
 // Cursor returns the seq of the last event delivered.
 func (s *Subscription) Cursor() int64 { return s.after }
@@ -118,6 +127,7 @@ func (s *Subscription) deliver(fs []frame) [][]byte {
 	}
 	if len(fs) > 0 {
 		s.after = fs[len(fs)-1].seq
+		s.pos.Store(s.after)
 	}
 	return out
 }

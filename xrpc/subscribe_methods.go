@@ -64,6 +64,7 @@ func (c *call) serveStream(cursor *int64, f streamFormat) (any, error) {
 	defer stop()
 	sub, err := c.s.opts.Firehose.Subscribe(ctx, cursor)
 	if err == nil {
+		defer sub.Close()
 		var ck *cork
 		if sw, ok := c.w.(*statusWriter); ok {
 			ck = sw.cork
