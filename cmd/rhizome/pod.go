@@ -296,14 +296,15 @@ func (p *pod) background(ctx context.Context) {
 	}
 }
 
-// housekeeping collects unused temporary blobs and trims events older than
-// the retention.
+// housekeeping collects unused temporary blobs, deletes app grants that
+// ended more than grantKeep ago and trims events older than the retention.
 func (p *pod) housekeeping(ctx context.Context) {
 	if n, err := p.pds.CollectTempBlobs(ctx); err != nil {
 		p.log.Warn("blob collection failed", "err", err)
 	} else if n > 0 {
 		p.log.Info("collected unused blobs", "count", n)
 	}
+	p.pruneGrants(ctx)
 	if p.cfg == nil || p.cfg.eventRetention <= 0 {
 		return
 	}
@@ -311,6 +312,22 @@ func (p *pod) housekeeping(ctx context.Context) {
 		p.log.Warn("event trimming failed", "err", err)
 	} else if n > 0 {
 		p.log.Info("trimmed old events", "count", n)
+	}
+}
+
+// grantKeep is how long a revoked or expired app grant stays listed on
+// the account page and in `rhizome grants list` before it is deleted.
+const grantKeep = 30 * 24 * time.Hour
+
+func (p *pod) pruneGrants(ctx context.Context) {
+	s, ok := p.store.(oauthStores)
+	if !ok {
+		return
+	}
+	if n, err := s.OAuth().PruneFamilies(ctx, time.Now().Add(-grantKeep)); err != nil {
+		p.log.Warn("pruning ended app grants failed", "err", err)
+	} else if n > 0 {
+		p.log.Info("deleted ended app grants", "count", n)
 	}
 }
 

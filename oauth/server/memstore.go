@@ -127,6 +127,24 @@ func (m *MemoryStore) Rotate(_ context.Context, id, oldHash, newHash string, at 
 	return nil
 }
 
+func (m *MemoryStore) PruneFamilies(_ context.Context, before time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, f := range m.families {
+		if ended(f, before) {
+			delete(m.families, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// ended reports whether f was revoked or expired before t.
+func ended(f *Family, t time.Time) bool {
+	return (!f.RevokedAt.IsZero() && f.RevokedAt.Before(t)) || f.ExpiresAt.Before(t)
+}
+
 func (m *MemoryStore) Revoke(_ context.Context, id string, at time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

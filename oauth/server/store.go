@@ -107,4 +107,7 @@ type Store interface {
 	// Revoke marks a grant revoked at at; revoking twice is not an error
 	// and keeps the first time.
 	Revoke(ctx context.Context, id string, at time.Time) error
+	// PruneFamilies deletes the grants that ended before before: revoked
+	// then, or expired then. It returns how many it deleted.
+	PruneFamilies(ctx context.Context, before time.Time) (int, error)
 }

@@ -202,6 +202,12 @@ func (o oauthStore) Revoke(ctx context.Context, id string, at time.Time) error {
 	return wrap("revoke oauth grant", err)
 }
 
+// PruneFamilies implements server.Store.
+func (o oauthStore) PruneFamilies(ctx context.Context, before time.Time) (int, error) {
+	n, err := o.s.exec(ctx, `DELETE FROM oauth_family WHERE revoked_at < $1 OR expires_at < $1`, ms(before))
+	return int(n), wrap("prune oauth grants", err)
+}
+
 type replayCache struct{ s *Store }
 
 var _ dpop.ReplayCache = replayCache{}

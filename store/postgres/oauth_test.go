@@ -84,6 +84,10 @@ func (a *alternating) Revoke(ctx context.Context, id string, at time.Time) error
 	return a.nodes[a.next()].Revoke(ctx, id, at)
 }
 
+func (a *alternating) PruneFamilies(ctx context.Context, before time.Time) (int, error) {
+	return a.nodes[a.next()].PruneFamilies(ctx, before)
+}
+
 func (a *alternating) Remember(ctx context.Context, key string, exp time.Time) (bool, error) {
 	return a.replays[a.next()].Remember(ctx, key, exp)
 }

@@ -219,6 +219,17 @@ func (o oauthStore) Revoke(ctx context.Context, id string, at time.Time) error {
 	return wrap("revoke oauth grant", err)
 }
 
+// PruneFamilies implements server.Store.
+func (o oauthStore) PruneFamilies(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := o.s.write(ctx, func(w *wconn) error {
+		var err error
+		n, err = w.execN(`DELETE FROM oauth_family WHERE revoked_at < ?1 OR expires_at < ?1`, millis(before))
+		return err
+	})
+	return int(n), wrap("prune oauth grants", err)
+}
+
 type replayCache struct{ s *Store }
 
 var _ dpop.ReplayCache = replayCache{}

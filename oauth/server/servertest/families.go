@@ -198,3 +198,38 @@ func revoke(t *testing.T, open Opener) {
 		wantKind(t, open(t).Revoke(t.Context(), "nope", now()), rhizome.NotFound, "revoking a missing grant")
 	})
 }
+
+func prune(t *testing.T, open Opener) {
+	s, t0 := open(t), now()
+	day := 24 * time.Hour
+	cutoff := t0.Add(-30 * day)
+	put := func(id string, created, revoked time.Time) {
+		f := newFamily(id, "did:plc:alice", created)
+		must(t, s.PutFamily(t.Context(), f))
+		if !revoked.IsZero() {
+			must(t, s.Revoke(t.Context(), id, revoked))
+		}
+	}
+	put("revoked-long-ago", t0.Add(-40*day), t0.Add(-35*day))
+	put("expired-long-ago", t0.Add(-60*day), time.Time{}) // expired 46 days ago
+	put("revoked-lately", t0.Add(-40*day), t0.Add(-day))
+	put("expired-lately", t0.Add(-20*day), time.Time{}) // expired 6 days ago
+	put("active", t0.Add(-day), time.Time{})
+	n, err := s.PruneFamilies(t.Context(), cutoff)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("pruned %d grants, want 2", n)
+	}
+	for _, id := range []string{"revoked-long-ago", "expired-long-ago"} {
+		_, err := s.Family(t.Context(), id)
+		wantKind(t, err, rhizome.NotFound, "reading a pruned grant")
+	}
+	for _, id := range []string{"revoked-lately", "expired-lately", "active"} {
+		if f := family(t, s, id); f.ID != id {
+			t.Fatalf("grant %s: read %s", id, f.ID)
+		}
+	}
+	if n, err := s.PruneFamilies(t.Context(), cutoff); err != nil || n != 0 {
+		t.Fatalf("pruning again: %d, %v; want 0", n, err)
+	}
+}

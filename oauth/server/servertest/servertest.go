@@ -22,6 +22,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Family", func(t *testing.T) { families(t, open) })
 	t.Run("Rotate", func(t *testing.T) { rotate(t, open) })
 	t.Run("Revoke", func(t *testing.T) { revoke(t, open) })
+	t.Run("PruneFamilies", func(t *testing.T) { prune(t, open) })
 }
 
 // racers is how many goroutines race for one thing.
