@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
+
+	"github.com/rhizome-pds/rhizome"
 
 	"github.com/rhizome-pds/rhizome/cid"
 	"github.com/rhizome-pds/rhizome/store"
@@ -150,25 +153,86 @@ func (w *wconn) dropRepo(actor int64) error {
 	return nil
 }
 
-// putBlocks stores the commit's blocks and returns their row ids.
+// putBlocks stores the commit's blocks and returns their row ids. The
+// blocks go in maxInsertRows at a time, one statement each: a commit of
+// one record writes about six blocks, and the driver's cost is per
+// statement more than per row. A block already stored by a later commit
+// is neither changed nor returned by the insert; its row is looked up.
 func (w *wconn) putBlocks(actor int64, c store.Commit) (map[cid.CID]int64, error) {
 	rev := string(c.Head.Rev)
 	ids := make(map[cid.CID]int64, len(c.Blocks))
+	for i := 0; i < len(c.Blocks); i += maxInsertRows {
+		if err := w.insertBlockRows(actor, rev, c.Blocks[i:min(i+maxInsertRows, len(c.Blocks))], ids); err != nil {
+			return nil, err
+		}
+	}
 	for _, b := range c.Blocks {
-		if !b.CID.Defined() {
-			return nil, invalid("block without a CID")
+		if _, ok := ids[b.CID]; ok {
+			continue
 		}
 		var id int64
-		err := w.insertBlock.QueryRowContext(bg, actor, b.CID.Bytes(), rev, nonNil(b.Data)).Scan(&id)
-		if isNoRows(err) { // already stored by this or a later commit
-			err = w.blockID.QueryRowContext(bg, actor, b.CID.Bytes()).Scan(&id)
-		}
-		if err != nil {
+		if err := w.blockID.QueryRowContext(bg, actor, b.CID.Bytes()).Scan(&id); err != nil {
 			return nil, err
 		}
 		ids[b.CID] = id
 	}
 	return ids, nil
+}
+
+// maxInsertRows is the most blocks one insert statement writes.
+const maxInsertRows = 16
+
+// insertBlockRows inserts blocks in one statement and records the rows it
+// inserted or moved to rev in ids.
+func (w *wconn) insertBlockRows(actor int64, rev string, blocks []rhizome.Block, ids map[cid.CID]int64) error {
+	args := make([]any, 0, 4*len(blocks))
+	for _, b := range blocks {
+		if !b.CID.Defined() {
+			return invalid("block without a CID")
+		}
+		args = append(args, actor, b.CID.Bytes(), rev, nonNil(b.Data))
+	}
+	st, err := w.insertBlocksStmt(len(blocks))
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(bg, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c []byte
+		if err := rows.Scan(&id, &c); err != nil {
+			return err
+		}
+		k, err := readCID(c)
+		if err != nil {
+			return err
+		}
+		ids[k] = id
+	}
+	return rows.Err()
+}
+
+// insertBlocksStmt returns the statement inserting n blocks.
+func (w *wconn) insertBlocksStmt(n int) (*sql.Stmt, error) {
+	if st := w.insertBlocks[n]; st != nil {
+		return st, nil
+	}
+	q := `INSERT INTO block(actor, cid, rev, data) VALUES (?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?)`, n-1) + `
+		ON CONFLICT(actor, cid) DO UPDATE SET rev = excluded.rev WHERE rev < excluded.rev
+		RETURNING id, cid`
+	st, err := w.conn.PrepareContext(bg, q)
+	if err != nil {
+		return nil, err
+	}
+	if w.insertBlocks == nil {
+		w.insertBlocks = map[int]*sql.Stmt{}
+	}
+	w.insertBlocks[n] = st
+	return st, nil
 }
 
 // applyOps changes the record index and the blob references. ids are the

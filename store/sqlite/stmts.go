@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/rhizome-pds/rhizome/store"
 	"strings"
 	"sync"
+
+	"github.com/rhizome-pds/rhizome/store"
 )
 
 // bg is the context of statements run by the writer (see writer).
@@ -19,12 +20,14 @@ type wconn struct {
 	conn *sql.Conn
 
 	actorHead, insertActor                       *sql.Stmt
-	insertBlock, blockID                         *sql.Stmt
+	blockID                                      *sql.Stmt
 	putRecord, deleteRecord                      *sql.Stmt
 	deleteRefs, insertRef, keepBlob              *sql.Stmt
 	putHead, insertEvent                         *sql.Stmt
 	dropBlocks, dropBlock, dropRecords, dropRefs *sql.Stmt
 	recordBlockID, dropUnusedBlock               *sql.Stmt
+
+	insertBlocks map[int]*sql.Stmt // by row count, prepared on first use (see putBlocks)
 }
 
 func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
@@ -32,9 +35,6 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*wconn, error) {
 	err := prepareAll(func(q string) (*sql.Stmt, error) { return conn.PrepareContext(ctx, q) }, []prep{
 		{&c.actorHead, `SELECT a.id, r.commit_cid FROM actor a LEFT JOIN repo r ON r.actor = a.id WHERE a.did = ?`},
 		{&c.insertActor, `INSERT INTO actor(did) VALUES (?)`},
-		{&c.insertBlock, `INSERT INTO block(actor, cid, rev, data) VALUES (?, ?, ?, ?)
-			ON CONFLICT(actor, cid) DO UPDATE SET rev = excluded.rev WHERE rev < excluded.rev
-			RETURNING id`},
 		{&c.blockID, `SELECT id FROM block WHERE actor = ? AND cid = ?`},
 		{&c.putRecord, `INSERT INTO record(actor, collection, rkey, cid, block, value)
 			VALUES (?1, ?2, ?3, ?4, ?5, (SELECT data FROM block WHERE id = ?5))
@@ -68,9 +68,12 @@ const (
 
 // close releases the prepared statements.
 func (c *wconn) close() {
-	for _, st := range []*sql.Stmt{c.actorHead, c.insertActor, c.insertBlock, c.blockID, c.putRecord,
+	for _, st := range []*sql.Stmt{c.actorHead, c.insertActor, c.blockID, c.putRecord,
 		c.deleteRecord, c.deleteRefs, c.insertRef, c.keepBlob, c.putHead, c.insertEvent,
 		c.dropBlocks, c.dropBlock, c.dropRecords, c.dropRefs, c.recordBlockID, c.dropUnusedBlock} {
+		st.Close()
+	}
+	for _, st := range c.insertBlocks {
 		st.Close()
 	}
 }
