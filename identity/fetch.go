@@ -105,9 +105,15 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
+// ErrDeactivated is the cause of the NotFound error for a document its
+// directory or host reports as gone (HTTP 410: a tombstoned did:plc), so
+// callers can tell a deactivated DID from one that never existed with
+// errors.Is. It is cached like any other definite failure.
+var ErrDeactivated = errors.New("deactivated (410 Gone)")
+
 // statusError maps a non-2xx status to an error: 404 and 410 are
-// NotFound, 408, 429 and 5xx Unavailable, and anything else (including an
-// unfollowed redirect) NotFound.
+// NotFound (410 wrapping ErrDeactivated), 408, 429 and 5xx Unavailable,
+// and anything else (including an unfollowed redirect) NotFound.
 func statusError(resp *http.Response) error {
 	const op = "fetch"
 	code := resp.StatusCode
@@ -116,6 +122,8 @@ func statusError(resp *http.Response) error {
 		return nil
 	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
 		return rhizome.Errorf(op, rhizome.Unavailable, "status %s", resp.Status)
+	case code == http.StatusGone:
+		return rhizome.Errorf(op, rhizome.NotFound, "status %s: %w", resp.Status, ErrDeactivated)
 	}
 	return rhizome.Errorf(op, rhizome.NotFound, "status %s", resp.Status)
 }

@@ -66,6 +66,9 @@ func TestStatusError(t *testing.T) {
 		if got := rhizome.KindOf(err); got != kind {
 			t.Errorf("%d: kind %v, want %v", code, got, kind)
 		}
+		if gone := errors.Is(err, ErrDeactivated); gone != (code == 410) {
+			t.Errorf("%d: wraps ErrDeactivated: %v", code, gone)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -107,6 +108,30 @@ func TestResolver_ResolveDID_Failures(t *testing.T) {
 	}
 	if w.hitsOf("/elsewhere") != 0 {
 		t.Fatal("a redirect was followed")
+	}
+}
+
+// A tombstoned DID (410) is NotFound wrapping ErrDeactivated, from the
+// cache too; a DID that never existed (404) does not wrap it.
+func TestResolver_ResolveDID_Deactivated(t *testing.T) {
+	w := newWorld(t)
+	w.set(plcPath(alicePLC), reply{status: 410})
+	w.set(plcPath(bobPLC), reply{status: 404})
+	r := w.resolver(nil)
+	for i := 0; i < 2; i++ {
+		_, err := r.ResolveDID(context.Background(), alicePLC)
+		wantKind(t, err, rhizome.NotFound)
+		if !errors.Is(err, ErrDeactivated) {
+			t.Fatalf("try %d: %v does not wrap ErrDeactivated", i, err)
+		}
+	}
+	if n := w.hitsOf(plcPath(alicePLC)); n != 1 {
+		t.Fatalf("%d requests, want 1 (the failure is cached)", n)
+	}
+	_, err := r.ResolveDID(context.Background(), bobPLC)
+	wantKind(t, err, rhizome.NotFound)
+	if errors.Is(err, ErrDeactivated) {
+		t.Fatalf("404 reported as deactivated: %v", err)
 	}
 }
 

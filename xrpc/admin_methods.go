@@ -14,6 +14,7 @@ import (
 func (s *Server) identityRoutes() {
 	s.handle("com.atproto.identity.resolveHandle", http.MethodGet, public, resolveHandle)
 	s.handle("com.atproto.identity.updateHandle", http.MethodPost, userFull, updateHandle).scopes(handleChange)
+	s.identityReadRoutes()
 }
 
 func (s *Server) adminRoutes() {

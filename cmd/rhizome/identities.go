@@ -9,6 +9,7 @@ import (
 	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/identity"
 	"github.com/rhizome-pds/rhizome/keys"
+	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/plc"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
@@ -131,3 +132,9 @@ func (ids *identities) service(ctx context.Context, did syntax.DID, fragment str
 	}
 	return ep, nil
 }
+
+var _ pds.IdentityCache = (*identities)(nil)
+
+// Purge forgets what the resolver remembers about id (pds.IdentityCache:
+// refreshIdentity).
+func (ids *identities) Purge(id syntax.AtIdentifier) { ids.resolver.Purge(id) }

@@ -88,6 +88,7 @@ func enforcementCases(did string) map[string][]call {
 		"com.atproto.identity.getRecommendedDidCredentials": {get("own recommended credentials", "com.atproto.identity.getRecommendedDidCredentials", nil, "")},
 		"com.atproto.server.activateAccount":                {post("activate", "com.atproto.server.activateAccount", map[string]any{}, missing)},
 		"com.atproto.server.deactivateAccount":              {post("deactivate", "com.atproto.server.deactivateAccount", map[string]any{}, missing)},
+		"com.atproto.identity.refreshIdentity":              {post("own identity", "com.atproto.identity.refreshIdentity", map[string]any{"identifier": did}, "")},
 		"com.atproto.identity.updateHandle":                 {post("new handle", "com.atproto.identity.updateHandle", map[string]any{"handle": "other.test"}, missing)},
 		"com.atproto.server.getServiceAuth": {
 			get("a token for an app view", "com.atproto.server.getServiceAuth", url.Values{"aud": {"did:web:appview.example.test"}, "lxm": {"app.bsky.feed.getTimeline"}}, missing),
