@@ -4,24 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/rhizome-pds/rhizome/blobstore/disk"
 	"github.com/rhizome-pds/rhizome/identity"
 	"github.com/rhizome-pds/rhizome/keys"
-	"github.com/rhizome-pds/rhizome/lexicon"
 	"github.com/rhizome-pds/rhizome/pds"
 	"github.com/rhizome-pds/rhizome/plc"
-	"github.com/rhizome-pds/rhizome/store/sqlite"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
@@ -131,30 +126,9 @@ const podURL = "http://127.0.0.1:1"
 // newIdentityServer serves a pod whose identities are plcIDs.
 func newIdentityServer(t *testing.T) (*pds.PDS, *plcIDs, *httptest.Server) {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := sqlite.Open(filepath.Join(dir, "pod.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, blobs := openTestStores(t)
 	ids := newPLCIDs(t, plc.NewDirectory(st, time.Now))
-	kr, _ := keys.NewKeyring(make([]byte, 32))
-	cat, err := lexicon.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, err := pds.New(pds.Config{PublicURL: podURL, Logger: quiet}, pds.Deps{Store: st, Blobs: blobs,
-		Keyring: kr, Identities: ids, Schemas: cat, Secret: []byte("0123456789abcdef0123456789abcdef")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(New(p, Options{Logger: quiet}))
-	t.Cleanup(srv.Close)
+	p, srv := serveTestPod(t, st, blobs, ids)
 	return p, ids, srv
 }
 

@@ -67,6 +67,14 @@ func (f *testIDs) ResolveHandle(context.Context, syntax.Handle) (syntax.DID, err
 // address.
 func newTestServer(t *testing.T) (*pds.PDS, *httptest.Server) {
 	t.Helper()
+	st, blobs := openTestStores(t)
+	return serveTestPod(t, st, blobs, &testIDs{keys: map[syntax.DID]keys.PublicKey{}})
+}
+
+// openTestStores opens a SQLite store and a disk blob store in a fresh
+// folder, closed when the test ends.
+func openTestStores(t *testing.T) (*sqlite.Store, *disk.BlobStore) {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(filepath.Join(dir, "pod.db"))
 	if err != nil {
@@ -77,15 +85,21 @@ func newTestServer(t *testing.T) (*pds.PDS, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, blobs
+}
+
+// serveTestPod serves a pod on st and blobs with identities ids at a
+// loopback address; the pod calls itself podURL.
+func serveTestPod(t *testing.T, st *sqlite.Store, blobs *disk.BlobStore, ids pds.Identities) (*pds.PDS, *httptest.Server) {
+	t.Helper()
 	kr, _ := keys.NewKeyring(make([]byte, 32))
 	cat, err := lexicon.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, err := pds.New(pds.Config{PublicURL: "http://127.0.0.1:1", Logger: quiet}, pds.Deps{Store: st, Blobs: blobs,
-		Keyring: kr, Identities: &testIDs{keys: map[syntax.DID]keys.PublicKey{}}, Schemas: cat,
-		Secret: []byte("0123456789abcdef0123456789abcdef")})
+	p, err := pds.New(pds.Config{PublicURL: podURL, Logger: quiet}, pds.Deps{Store: st, Blobs: blobs,
+		Keyring: kr, Identities: ids, Schemas: cat, Secret: []byte("0123456789abcdef0123456789abcdef")})
 	if err != nil {
 		t.Fatal(err)
 	}
