@@ -53,6 +53,7 @@ func openPod(ctx context.Context, cfg *serveConfig, log *slog.Logger) (*pod, err
 		st.Close()
 		return nil, err
 	}
+	p.markSweptIfEmpty(ctx)
 	return p, nil
 }
 
@@ -284,6 +285,7 @@ func (p *pod) background(ctx context.Context) {
 		go p.crawlers.Run(ctx)
 	}
 	p.startBackups(ctx)
+	go p.sweepRepos(ctx)
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {

@@ -95,6 +95,27 @@ func (h harness) applyCommitDrop(t *testing.T) {
 		wantBlocks(t, s, r.did, c1.Blocks[:1], false)
 		wantBlocks(t, s, r.did, c1.Blocks[1:], true)
 	})
+	h.test(t, "a commit that keeps its head drops blocks (a sweep)", func(t *testing.T, s store.Store) {
+		r := createAccount(t, s, 1)
+		c1 := r.commit(t, put(posts, "a", post("a")))
+		r.apply(t, s, c1)
+		stray := block(t, post("a record deleted before blocks were collected"))
+		_, err := s.ApplyCommit(t.Context(), store.Commit{Prev: r.head.Commit, Head: r.head, Blocks: []rhizome.Block{stray}})
+		must(t, err)
+		wantBlocks(t, s, r.did, []rhizome.Block{stray}, true)
+		_, err = s.ApplyCommit(t.Context(), store.Commit{Prev: r.head.Commit, Head: r.head, Drop: []cid.CID{stray.CID}})
+		must(t, err)
+		wantBlocks(t, s, r.did, []rhizome.Block{stray}, false)
+		wantBlocks(t, s, r.did, c1.Blocks, true)
+		got, err := s.Head(t.Context(), r.did)
+		must(t, err)
+		if got != r.head {
+			t.Fatalf("head %+v after the sweep, want %+v", got, r.head)
+		}
+		if rec, err := s.Record(t.Context(), r.did, posts, "a"); err != nil || rec.CID != c1.Ops[0].CID {
+			t.Fatalf("record after the sweep: %+v, %v", rec, err)
+		}
+	})
 	h.test(t, "a refused commit drops nothing", func(t *testing.T, s store.Store) {
 		r := createAccount(t, s, 1)
 		c1 := r.commit(t, put(posts, "a", post("a")))
