@@ -99,18 +99,19 @@ func (m *migration) signedByOldPod(ctx context.Context, creds *Credentials) (str
 		if notImplemented(err) {
 			return "", "", rhizome.Errorf(opStep, rhizome.Invalid,
 				"the old pod cannot sign the identity update: it does not implement com.atproto.identity.requestPlcOperationSignature "+
-					"and signPlcOperation (Rhizome pods do not yet). Sign it with your own rotation key: --phrase-file FILE or --key NAME: %w", err)
+					"and signPlcOperation. Sign it with your own rotation key: --phrase-file FILE or --key NAME: %w", err)
 		}
 		if err != nil {
 			return "", "", err
 		}
 		return "", "", rhizome.E(opStep, rhizome.Invalid,
-			"the old pod has emailed the account a confirmation token; run the same command again with --plc-token TOKEN to continue").Named("PlcTokenRequired")
+			"the old pod has sent the account a confirmation token (a reference PDS by email, a Rhizome pod in its log); "+
+				"run the same command again with --plc-token TOKEN to continue, or sign with your own rotation key: --phrase-file FILE or --key NAME").Named("PlcTokenRequired")
 	}
 	op, err := m.in.From.SignPLCOperation(ctx, m.old.AccessJWT, m.in.PLCToken, creds)
 	if notImplemented(err) {
 		return "", "", rhizome.Errorf(opStep, rhizome.Invalid,
-			"the old pod does not implement com.atproto.identity.signPlcOperation (Rhizome pods do not yet); sign with --phrase-file or --key: %w", err)
+			"the old pod does not implement com.atproto.identity.signPlcOperation; sign with --phrase-file or --key: %w", err)
 	}
 	if err != nil {
 		return "", "", err

@@ -12,6 +12,7 @@ type Store interface {
 	Events
 	PLC
 	Preferences
+	AccountTokens
 	// Close releases the store. Calls after Close fail.
 	Close() error
 }

@@ -61,6 +61,7 @@ var (
 	sessionOnly  = need{kind: needSession}
 	manageRepo   = need{kind: needAccount, account: scope.AccountRepo, action: scope.AccountManage}
 	handleChange = need{kind: needIdentity, identity: scope.IdentityHandle}
+	identityAny  = need{kind: needIdentity, identity: scope.IdentityAny}
 )
 
 // scopes sets what an OAuth grant must allow to call the route.

@@ -92,13 +92,20 @@ func openTestStores(t *testing.T) (*sqlite.Store, *disk.BlobStore) {
 // loopback address; the pod calls itself podURL.
 func serveTestPod(t *testing.T, st *sqlite.Store, blobs *disk.BlobStore, ids pds.Identities) (*pds.PDS, *httptest.Server) {
 	t.Helper()
+	return serveTestPodLog(t, st, blobs, ids, io.Discard)
+}
+
+// serveTestPodLog is serveTestPod with the pod's log written to logTo.
+func serveTestPodLog(t *testing.T, st *sqlite.Store, blobs *disk.BlobStore, ids pds.Identities, logTo io.Writer) (*pds.PDS, *httptest.Server) {
+	t.Helper()
 	kr, _ := keys.NewKeyring(make([]byte, 32))
 	cat, err := lexicon.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
+	logger := slog.New(slog.NewTextHandler(logTo, nil))
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, err := pds.New(pds.Config{PublicURL: podURL, Logger: quiet}, pds.Deps{Store: st, Blobs: blobs,
+	p, err := pds.New(pds.Config{PublicURL: podURL, Logger: logger}, pds.Deps{Store: st, Blobs: blobs,
 		Keyring: kr, Identities: ids, Schemas: cat, Secret: []byte("0123456789abcdef0123456789abcdef")})
 	if err != nil {
 		t.Fatal(err)

@@ -104,6 +104,7 @@ func New(p *pds.PDS, opts Options) *Server {
 	s.syncRoutes()
 	s.identityRoutes()
 	s.migrationRoutes()
+	s.plcOperationRoutes()
 	s.adminRoutes()
 	s.replicaRoutes()
 	s.streamRoutes()

@@ -138,3 +138,25 @@ var _ pds.IdentityCache = (*identities)(nil)
 // Purge forgets what the resolver remembers about id (pds.IdentityCache:
 // refreshIdentity).
 func (ids *identities) Purge(id syntax.AtIdentifier) { ids.resolver.Purge(id) }
+
+var _ pds.PLCOperator = (*identities)(nil)
+
+// RotationKey implements pds.PLCOperator: the host rotation key.
+func (ids *identities) RotationKey() keys.PublicKey { return ids.rotation.PublicKey() }
+
+// LastOp implements pds.PLCOperator.
+func (ids *identities) LastOp(ctx context.Context, did syntax.DID) (*plc.Operation, error) {
+	return ids.dir.LastOp(ctx, did)
+}
+
+// SignOp implements pds.PLCOperator with the host rotation key's signer.
+func (ids *identities) SignOp(op *plc.Operation) error { return op.Sign(ids.rotation) }
+
+// SubmitOp implements pds.PLCOperator.
+func (ids *identities) SubmitOp(ctx context.Context, did syntax.DID, op *plc.Operation) error {
+	if err := ids.dir.Submit(ctx, did, op); err != nil {
+		return err
+	}
+	ids.resolver.Purge(syntax.AtIdentifier(did))
+	return nil
+}

@@ -36,7 +36,8 @@ flags:
   --invite CODE          an invite code of the new pod
   --phrase-file F        sign the identity update with the rotation key of your recovery phrase
   --key NAME             ... or with this key of your keystore (--keystore DIR, --passphrase-file F)
-  --plc-token TOKEN      without your own key: the token the old pod emailed you (the old pod signs)
+  --plc-token TOKEN      without your own key: the token the old pod sent you (the old pod signs;
+                         a reference PDS emails it, a Rhizome pod writes it to its log)
   --plc URL              PLC directory (default $RHIZOME_PLC_URL or https://plc.directory)
   --parallel N           blobs copied at once (default 4)
   --state-dir DIR        where resume notes are kept (default ~/.config/rhizome/migrate)
@@ -69,7 +70,7 @@ func migrateFlags(args []string) (*migrateConfig, error) {
 	s(&c.key, "key", "", "rotation key name")
 	s(&c.keystore, "keystore", "", "keystore folder")
 	s(&c.passphraseFile, "passphrase-file", "", "key file passphrase file")
-	s(&c.in.PLCToken, "plc-token", "", "emailed PLC token")
+	s(&c.in.PLCToken, "plc-token", "", "PLC operation token from the old pod (emailed, or in a Rhizome pod's log)")
 	s(&c.plc, "plc", envOr("RHIZOME_PLC_URL", plc.DefaultDirectoryURL), "PLC directory URL")
 	s(&c.stateDir, "state-dir", "", "resume notes folder")
 	fs.IntVar(&c.in.Parallel, "parallel", 4, "blobs at once")

@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Events", h.events)
 	t.Run("PLC", h.plc)
 	t.Run("Preferences", h.preferences)
+	t.Run("AccountTokens", h.tokens)
 	t.Run("Close", h.close)
 }
 

@@ -90,6 +90,9 @@ func enforcementCases(did string) map[string][]call {
 		"com.atproto.server.deactivateAccount":              {post("deactivate", "com.atproto.server.deactivateAccount", map[string]any{}, missing)},
 		"com.atproto.identity.refreshIdentity":              {post("own identity", "com.atproto.identity.refreshIdentity", map[string]any{"identifier": did}, "")},
 		"com.atproto.identity.updateHandle":                 {post("new handle", "com.atproto.identity.updateHandle", map[string]any{"handle": "other.test"}, missing)},
+		"com.atproto.identity.requestPlcOperationSignature": {post("a token", "com.atproto.identity.requestPlcOperationSignature", map[string]any{}, missing)},
+		"com.atproto.identity.signPlcOperation":             {post("sign", "com.atproto.identity.signPlcOperation", map[string]any{"token": "AAAAA-BBBBB"}, missing)},
+		"com.atproto.identity.submitPlcOperation":           {post("submit", "com.atproto.identity.submitPlcOperation", map[string]any{"operation": map[string]any{}}, missing)},
 		"com.atproto.server.getServiceAuth": {
 			get("a token for an app view", "com.atproto.server.getServiceAuth", url.Values{"aud": {"did:web:appview.example.test"}, "lxm": {"app.bsky.feed.getTimeline"}}, missing),
 		},
@@ -168,4 +171,17 @@ func TestGrants_WiderScopes(t *testing.T) {
 	} {
 		t.Run(cl.name, func(t *testing.T) { check(t, s, cl) })
 	}
+}
+
+// TestGrants_IdentityAny shows the PLC operation methods open to a grant
+// of the whole identity (identity:*), not to one of the handle only.
+func TestGrants_IdentityAny(t *testing.T) {
+	p := newPod(t)
+	c := podtest.NewClient(p)
+	defer c.Close()
+	a := createAccount(t, c, "carol")
+	req := post("a token", "com.atproto.identity.requestPlcOperationSignature", map[string]any{}, "")
+	t.Run("identity:*", func(t *testing.T) { check(t, grant(t, p, a, "atproto identity:*"), req) })
+	req.refusal = missing
+	t.Run("identity:handle", func(t *testing.T) { check(t, grant(t, p, a, "atproto identity:handle"), req) })
 }

@@ -120,7 +120,7 @@ func TestMigrate_BadInput(t *testing.T) {
 		noKey := slices.Clone(args)
 		i := slices.Index(noKey, "--phrase-file")
 		noKey = slices.Delete(noKey, i, i+2)
-		m := w.refused(noKey, "does not implement com.atproto.identity.requestPlcOperationSignature")
+		m := w.refused(noKey, "run the same command again with --plc-token")
 		if !strings.Contains(m.stderr, "--phrase-file") {
 			t.Errorf("the refusal does not say how to go on: %s", m.stderr)
 		}
