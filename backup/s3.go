@@ -3,9 +3,7 @@ package backup
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"net"
 	"slices"
 	"strings"
 
@@ -99,7 +97,7 @@ func (t *S3) Get(ctx context.Context, name string) ([]byte, error) {
 	defer o.Close()
 	b, err := io.ReadAll(io.LimitReader(o, maxObject+1))
 	if err != nil {
-		if s3Kind(err) == rhizome.NotFound {
+		if s3.Kind(err) == rhizome.NotFound {
 			return nil, rhizome.Errorf(opTarget, rhizome.NotFound, "%s is missing from the archive", name)
 		}
 		return nil, s3Error(opTarget, "read "+name, err)
@@ -120,7 +118,7 @@ func (t *S3) Has(ctx context.Context, name string) (bool, error) {
 	switch {
 	case err == nil:
 		return true, nil
-	case s3Kind(err) == rhizome.NotFound:
+	case s3.Kind(err) == rhizome.NotFound:
 		return false, nil
 	}
 	return false, s3Error(opTarget, "stat "+name, err)
@@ -151,26 +149,8 @@ func (t *S3) List(ctx context.Context, prefix string) ([]string, error) {
 	return out, nil
 }
 
-func s3Kind(err error) rhizome.Kind {
-	var resp minio.ErrorResponse
-	if errors.As(err, &resp) {
-		switch {
-		case resp.Code == minio.NoSuchKey:
-			return rhizome.NotFound
-		case resp.Code == "SlowDown" || resp.StatusCode >= 500:
-			return rhizome.Unavailable
-		}
-		return rhizome.Other
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return rhizome.Unavailable
-	}
-	return rhizome.Other
-}
-
 func s3Error(op, what string, err error) error {
-	k := s3Kind(err)
+	k := s3.Kind(err)
 	if k == rhizome.NotFound {
 		return rhizome.Errorf(op, k, "%s is missing from the archive", strings.TrimPrefix(strings.TrimPrefix(what, "read "), "write "))
 	}

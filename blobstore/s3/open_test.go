@@ -167,8 +167,8 @@ func TestKindOf(t *testing.T) {
 		{errors.New("something else"), rhizome.Other},
 	} {
 		t.Run(tc.err.Error(), func(t *testing.T) {
-			if got := kindOf(tc.err); got != tc.want {
-				t.Fatalf("kindOf(%v) = %v, want %v", tc.err, got, tc.want)
+			if got := Kind(tc.err); got != tc.want {
+				t.Fatalf("Kind(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 		})
 	}

@@ -174,14 +174,14 @@ func classify(ctx context.Context, op, what string, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w (%w)", cerr, err)
 	}
-	return rhizome.Errorf(op, kindOf(err), "%s: %w", what, err)
+	return rhizome.Errorf(op, Kind(err), "%s: %w", what, err)
 }
 
-// kindOf maps an error of the S3 client to a kind: an absent key is
+// Kind maps an error of the S3 client (minio-go) to a kind: an absent key is
 // NotFound, an unsatisfiable range Invalid, throttling, server errors and
 // network failures Unavailable. A missing bucket or refused credentials
 // are the operator's to fix, so Other.
-func kindOf(err error) rhizome.Kind {
+func Kind(err error) rhizome.Kind {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return rhizome.Other
 	}
