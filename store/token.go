@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/rhizome-pds/rhizome"
 	"github.com/rhizome-pds/rhizome/syntax"
 )
 
@@ -16,6 +17,14 @@ type AccountToken struct {
 	Purpose   string
 	Hash      string // a hash of the token (the caller's choice of hash)
 	ExpiresAt time.Time
+}
+
+// Check refuses a token that lacks a purpose or a hash (Invalid).
+func (t AccountToken) Check() error {
+	if t.Purpose == "" || t.Hash == "" {
+		return rhizome.E("check account token", rhizome.Invalid, "an account token needs a purpose and a hash")
+	}
+	return nil
 }
 
 // AccountTokens stores account tokens. They go with the account when it

@@ -13,8 +13,8 @@ import (
 // comes from the account row (NotFound if none).
 func (s *Store) PutAccountToken(ctx context.Context, t store.AccountToken) error {
 	const op = "put account token"
-	if t.Purpose == "" || t.Hash == "" {
-		return wrap(op, invalid("an account token needs a purpose and a hash"))
+	if err := t.Check(); err != nil {
+		return wrap(op, err)
 	}
 	n, err := s.exec(ctx, `INSERT INTO account_token (actor, purpose, hash, expires_at)
 		SELECT ac.actor, $2, $3, $4 FROM account ac JOIN actor a ON a.id = ac.actor WHERE a.did = $1

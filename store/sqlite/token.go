@@ -10,8 +10,8 @@ import (
 // PutAccountToken implements store.AccountTokens.
 func (s *Store) PutAccountToken(ctx context.Context, t store.AccountToken) error {
 	const op = "put account token"
-	if t.Purpose == "" || t.Hash == "" {
-		return wrap(op, invalid("an account token needs a purpose and a hash"))
+	if err := t.Check(); err != nil {
+		return wrap(op, err)
 	}
 	err := s.write(ctx, func(w *wconn) error {
 		var actor int64
